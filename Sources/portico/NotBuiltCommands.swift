@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// Commands whose behaviour is specified but not built yet. They say so and fail, rather than
+/// pretend: a pipeline that runs `portico apply` must not believe something was applied.
+protocol NotBuiltYet: ParsableCommand {
+    static var name: String { get }
+}
+
+extension NotBuiltYet {
+    func run() throws {
+        FileHandle.standardError.write(Data("portico \(Self.name): not built yet. This version can check stack files with 'portico validate'; it makes no AWS call.\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct Plan: NotBuiltYet {
+    static let name = "plan"
+    static let configuration = CommandConfiguration(abstract: "Show what apply would change (not built yet).")
+    @Argument(help: "The stack file.") var stack: String
+}
+
+struct Apply: NotBuiltYet {
+    static let name = "apply"
+    static let configuration = CommandConfiguration(abstract: "Make AWS match the stack file (not built yet).")
+    @Argument(help: "The stack file.") var stack: String
+}
+
+struct Destroy: NotBuiltYet {
+    static let name = "destroy"
+    static let configuration = CommandConfiguration(abstract: "Delete everything the stack owns (not built yet).")
+    @Argument(help: "The stack file.") var stack: String
+}
+
+struct Drift: NotBuiltYet {
+    static let name = "drift"
+    static let configuration = CommandConfiguration(abstract: "Tell whether live AWS still matches the stack file (not built yet).")
+    @Argument(help: "The stack file.") var stack: String
+}
