@@ -1,0 +1,45 @@
+# Portico: `make demo` and `make test` are the two commands a new machine needs.
+# Both install what they need first (`make deps`).
+
+SWIFT        ?= swift
+PYTHON       ?= python3
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config
+PORTICO      := .build/debug/portico
+
+.PHONY: deps build test demo bench clean
+
+# System libraries through apt (as root, or with sudo), moto's server and the Python checkers through pip.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v moto_server >/dev/null 2>&1 || $(PYTHON) -m pip install -q 'moto[server]'
+	@$(PYTHON) -c 'import jsonschema, yaml' 2>/dev/null || $(PYTHON) -m pip install -q jsonschema pyyaml
+
+build: deps
+	$(SWIFT) build
+
+# Unit tests, the stack-format schema check, and tests that run the built binary.
+test: build
+	$(PYTHON) Tests/check-schema.py
+	$(SWIFT) test --disable-xctest
+
+# Until plan/apply land (issue 4), the demo checks the example stacks and draws their graphs.
+demo: build
+	@for stack in stacks/*.yaml; do \
+	  echo "== portico validate --graph $$stack"; \
+	  $(PORTICO) validate --graph $$stack || exit 1; \
+	  echo; \
+	done
+	@echo "== portico validate Tests/Fixtures/broken/listener-port-not-allowed.yaml (a classic mistake, caught before any AWS call)"
+	@$(PORTICO) validate Tests/Fixtures/broken/listener-port-not-allowed.yaml; test $$? -eq 1
+
+bench: build
+	$(SWIFT) build -c release
+	$(PYTHON) scripts/bench.py .build/release/portico
+
+clean:
+	rm -rf .build
