@@ -38,6 +38,8 @@ public struct StackGraph: Sendable {
     /// Nodes in the order the file declares them.
     public private(set) var nodes: [Node] = []
     public private(set) var edges: [Edge] = []
+    /// Edges by the node that needs them, built once the edges are known.
+    private var needs: [Node: [Edge]] = [:]
     /// What each node is, for display.
     public private(set) var kinds: [Node: EntryKind] = [:]
     public private(set) var isExisting: Set<String> = []
@@ -94,6 +96,7 @@ public struct StackGraph: Sendable {
                 link(whole, record.target, field: "target", allowed: [.loadBalancer, .aliasRecord], in: stack)
             }
         }
+        needs = Dictionary(grouping: edges, by: \.from)
         reportCycles()
     }
 
@@ -126,7 +129,7 @@ public struct StackGraph: Sendable {
     /// The nodes `node` needs first, in file order.
     public func dependencies(of node: Node) -> [Node] {
         var seen = Set<Node>()
-        return edges.filter { $0.from == node && seen.insert($0.to).inserted }.map(\.to)
+        return (needs[node] ?? []).filter { seen.insert($0.to).inserted }.map(\.to)
     }
 
     // MARK: Order
@@ -187,7 +190,7 @@ public struct StackGraph: Sendable {
             let startIndex = cycle.indices.min { index[cycle[$0]]! < index[cycle[$1]]! }!
             let rotated = Array(cycle[startIndex...] + cycle[..<startIndex])
             let hops = zip(rotated, rotated.dropFirst() + [rotated[0]]).compactMap { pair in
-                edges.first { $0.from == pair.0 && $0.to == pair.1 }
+                needs[pair.0]?.first { $0.to == pair.1 }
             }
             let text = (rotated + [rotated[0]]).map(\.description).joined(separator: " -> ")
             diagnostics.append(.error(.dependencyCycle, "dependency cycle: \(text)", at: hops[0].location,

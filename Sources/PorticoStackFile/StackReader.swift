@@ -177,7 +177,7 @@ final class StackReader {
             report(.warning(.invalidValue, "ACM allows 10 names per certificate unless the account's quota was raised; this one has \(names.count + 1)", at: location))
         }
         let zone = fields.node("validation_zone").flatMap { reference($0, field: "validation_zone", id: .hostedZone) }
-        let algorithm = choice(fields, "key_algorithm", CertificateSpec.keyAlgorithms, default: CertificateSpec.defaultKeyAlgorithm)
+        let algorithm = choice(fields, "key_algorithm", CertificateSpec.keyAlgorithms, default: CertificateSpec.defaultKeyAlgorithm, owner: key.location)
         guard let domain, let zone, let algorithm else { return nil }
         return CertificateSpec(domain: domain, alternativeNames: names, validationZone: zone, keyAlgorithm: algorithm)
     }
@@ -250,7 +250,7 @@ final class StackReader {
     private func targetGroup(_ key: Located<String>, _ fields: Fields) -> TargetGroupSpec? {
         let name = string(fields, "name").flatMap { checked($0, AWSNames.checkELBName($0.value, what: "target group")) }
         let vpc = fields.node("vpc").flatMap { reference($0, field: "vpc", id: .vpc) }
-        let appProtocol = choice(fields, "protocol", TargetGroupSpec.protocols, default: "HTTP", uppercase: true)
+        let appProtocol = choice(fields, "protocol", TargetGroupSpec.protocols, default: "HTTP", owner: key.location, uppercase: true)
         let port = int(fields, "port", range: PortRange.valid, what: "a port") ?? (fields.has("port") ? nil : Located(80, at: key.location))
         let targets = fields.node("targets").map { list($0, what: "'targets'").compactMap { reference($0, field: "targets", id: .instance) } } ?? []
         let check = healthCheck(fields.node("health_check"), defaultsAt: fields.keyLocation("health_check") ?? key.location)
@@ -264,7 +264,7 @@ final class StackReader {
         guard let fields = mapping(node, StackFormat.healthCheck, "'health_check'", owner: location) else { return nil }
         let before = errorCount
         typealias Limits = HealthCheck.Limits
-        if fields.has("protocol") { check.checkProtocol = choice(fields, "protocol", TargetGroupSpec.protocols, default: "HTTP", uppercase: true) }
+        if fields.has("protocol") { check.checkProtocol = choice(fields, "protocol", TargetGroupSpec.protocols, default: nil, owner: location, uppercase: true) }
         if let path = string(fields, "path") {
             if !path.value.hasPrefix("/") || !Limits.pathLength.contains(path.value.count) {
                 error(.invalidValue, "a health-check path must start with '/' and be at most 1024 characters", at: path.location)
@@ -289,8 +289,8 @@ final class StackReader {
 
     private func loadBalancer(_ key: Located<String>, _ fields: Fields) -> LoadBalancerSpec? {
         let name = string(fields, "name").flatMap { checked($0, AWSNames.checkELBName($0.value, what: "load balancer")) }
-        let scheme = choice(fields, "scheme", LoadBalancerSpec.schemes, default: "internet-facing")
-        let addressType = choice(fields, "ip_address_type", LoadBalancerSpec.ipAddressTypes, default: "ipv4")
+        let scheme = choice(fields, "scheme", LoadBalancerSpec.schemes, default: "internet-facing", owner: key.location)
+        let addressType = choice(fields, "ip_address_type", LoadBalancerSpec.ipAddressTypes, default: "ipv4", owner: key.location)
         let subnetNode = fields.node("subnets")
         let subnets = subnetNode.map { list($0, what: "'subnets'").compactMap { reference($0, field: "subnets", id: .subnet) } } ?? []
         let groupNodes = fields.node("security_groups").map { list($0, what: "'security_groups'") } ?? []
@@ -314,7 +314,7 @@ final class StackReader {
 
     private func listener(_ node: YAMLNode) -> Listener? {
         guard let fields = mapping(node, StackFormat.listener, "a listener", owner: node.location) else { return nil }
-        let appProtocol = choice(fields, "protocol", Listener.protocols, default: nil, uppercase: true)
+        let appProtocol = choice(fields, "protocol", Listener.protocols, default: nil, owner: node.location, uppercase: true)
         let port = int(fields, "port", range: PortRange.valid, what: "a port")
         let certificate = fields.node("certificate").flatMap { reference($0, field: "certificate", id: .certificateARN) }
         var policy: Located<String>?
@@ -343,7 +343,7 @@ final class StackReader {
     private func redirect(_ node: YAMLNode) -> Redirect? {
         guard let fields = mapping(node, StackFormat.redirect, "'redirect'", owner: node.location) else { return nil }
         let before = errorCount
-        let redirectProtocol = choice(fields, "protocol", Listener.protocols, default: "HTTPS", uppercase: true)
+        let redirectProtocol = choice(fields, "protocol", Listener.protocols, default: "HTTPS", owner: node.location, uppercase: true)
         let port = int(fields, "port", range: PortRange.valid, what: "a port") ?? Located(443, at: node.location)
         let host = string(fields, "host")
         let path = string(fields, "path")
@@ -537,11 +537,11 @@ final class StackReader {
         return nil
     }
 
-    /// One of a closed set of words; `default` when the field is absent.
-    private func choice(_ fields: Fields, _ key: String, _ allowed: [String], default fallback: String?, uppercase: Bool = false) -> Located<String>? {
+    /// One of a closed set of words; `default` when the field is absent, located at `owner`.
+    private func choice(_ fields: Fields, _ key: String, _ allowed: [String], default fallback: String?, owner: SourceLocation, uppercase: Bool = false) -> Located<String>? {
         guard let text = string(fields, key) else {
             if fields.has(key) { return nil }
-            return fallback.map { Located($0, at: fields.keyLocation(key) ?? .unknown) }
+            return fallback.map { Located($0, at: owner) }
         }
         let value = uppercase ? text.value.uppercased() : text.value
         guard allowed.contains(value) else {
