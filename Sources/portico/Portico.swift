@@ -3,7 +3,7 @@ import PorticoStackFile
 import PorticoWire
 
 @main
-struct Portico: ParsableCommand {
+struct Portico: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct Portico: ParsableCommand {
         Exit codes: 0 success; 1 problems found or the command failed; 64 bad command line.
         """,
         version: "portico \(version)",
-        subcommands: [Validate.self, Plan.self, Apply.self, Destroy.self, Drift.self, Version.self]
+        subcommands: [Validate.self, Plan.self, Apply.self, Destroy.self, Drift.self, Whoami.self, Version.self]
     )
 }
 
