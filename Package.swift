@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore"]),
         .testTarget(name: "PorticoStackFileTests", dependencies: ["PorticoStackFile", "PorticoCore"]),
         .testTarget(name: "PorticoWireTests", dependencies: ["PorticoWire"]),
-        .testTarget(name: "PorticoCLITests", dependencies: ["PorticoStackFile", "PorticoCore"]),
+        .testTarget(name: "PorticoCLITests", dependencies: ["PorticoStackFile", "PorticoCore", "PorticoWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

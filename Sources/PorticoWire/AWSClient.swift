@@ -181,11 +181,15 @@ public struct AWSClient: Sendable {
                 return AWSError(service: service.name, operation: operation, kind: .service(code: code, httpStatus: response.status), message: message, requestID: headerID)
             }
         } else if let root = try? XMLTree.parse(response.body) {
-            let error = root.find("Error")
-            let code = error?.text(at: "Code") ?? (root.name == "ErrorResponse" || root.name == "Response" ? fallbackCode : root.name)
-            let message = error?.text(at: "Message") ?? root.find("Message")?.text ?? ""
-            return AWSError(service: service.name, operation: operation, kind: .service(code: code, httpStatus: response.status), message: message,
-                            requestID: Self.requestID(response, root))
+            if let error = root.find("Error"), let code = error.text(at: "Code"), !code.isEmpty {
+                return AWSError(service: service.name, operation: operation, kind: .service(code: code, httpStatus: response.status),
+                                message: error.text(at: "Message") ?? "", requestID: Self.requestID(response, root))
+            }
+            // Route53 names some errors by their root element (<InvalidChangeBatch><Messages>…).
+            if case .restXML = service.wireProtocol, root.name != "ErrorResponse", root.name.lowercased() != "html", let message = root.find("Message") {
+                return AWSError(service: service.name, operation: operation, kind: .service(code: root.name, httpStatus: response.status),
+                                message: message.text, requestID: Self.requestID(response, root))
+            }
         }
         let snippet = String(decoding: response.body.prefix(120), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
         let reason = response.body.isEmpty ? "an empty body" : "a body that is not an AWS error (\(response.header("Content-Type") ?? "no content type")): \(snippet)"
