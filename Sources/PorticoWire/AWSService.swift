@@ -55,12 +55,12 @@ public struct QueryParameters: Sendable, Equatable {
         if let value { pairs.append((name, value)) }
     }
 
-    /// A list: `Name.member.1=…` (or EC2's `Name.1=…`); `item` fills in each member's fields
-    /// for lists of structures (`Name.member.1.Key=…`).
+    /// A list of values: `Name.member.1=…`, or EC2's `Name.1=…`.
     public mutating func addList(_ name: String, _ values: [String], ec2: Bool) {
         for (index, value) in values.enumerated() { pairs.append(("\(Self.listPrefix(name, ec2: ec2)).\(index + 1)", value)) }
     }
 
+    /// A list of structures: `fields(i)` gives member i's fields (`Name.member.1.Key=…`).
     public mutating func addStructureList(_ name: String, count: Int, ec2: Bool, _ fields: (Int) -> [(String, String?)]) {
         for index in 0..<count {
             for (field, value) in fields(index) {

@@ -44,7 +44,7 @@ public struct AWSSession: Sendable {
                                                            profileRegion: profile["region"], stackRegion: options.stackRegion) else {
             throw SetupError(description: "no AWS region: give --region, set AWS_REGION, or put a region in the profile or the stack file")
         }
-        let endpointSettings = files.endpointSettings(profileName: profileName)
+        let endpointSettings = files.endpointSettings(profile: profileName)
         endpoints = EndpointResolver(commandLine: options.endpointURL, environment: options.environment,
                                      profileEndpoint: endpointSettings.global, profileServiceEndpoints: endpointSettings.perService)
         var transportSettings = TransportSettings(userAgent: options.userAgent, caBundle: options.environment["AWS_CA_BUNDLE"] ?? profile["ca_bundle"])
@@ -63,12 +63,6 @@ public struct AWSSession: Sendable {
 
     public func client(retry: RetryPolicy = .standard) -> AWSClient {
         AWSClient(region: region, credentials: credentials, endpoints: endpoints, transport: transport, retry: retry, record: record)
-    }
-}
-
-extension AWSConfigFiles {
-    func endpointSettings(profileName: String) -> (global: String?, perService: [String: String]) {
-        endpointSettings(profile: profileName)
     }
 }
 

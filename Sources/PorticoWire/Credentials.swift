@@ -70,11 +70,7 @@ public actor CredentialChain: CredentialProvider {
         let env = settings.environment
         var tried: [String] = []
         if let profile = settings.explicitProfile {
-            do {
-                return (try await profileCredentials(profile, chain: []), "profile '\(profile)' (--profile)")
-            } catch let error as CredentialsError {
-                throw error
-            }
+            return (try await profileCredentials(profile, chain: []), "profile '\(profile)' (--profile)")
         }
         if let key = env["AWS_ACCESS_KEY_ID"], !key.isEmpty {
             guard let secret = env["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {

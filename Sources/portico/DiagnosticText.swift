@@ -43,10 +43,10 @@ enum DiagnosticText {
     static func summary(path: String, validation: StackValidation) -> String {
         let errors = validation.diagnostics.count { $0.severity == .error }
         let warnings = validation.diagnostics.count { $0.severity == .warning }
-        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        func plural(_ count: Int, _ word: String, _ words: String? = nil) -> String { "\(count) \(count == 1 ? word : words ?? word + "s")" }
         if errors > 0 { return "\(path): \(plural(errors, "error")), \(plural(warnings, "warning"))" }
         let stack = validation.stack
-        let counts = stack.map { " (stack '\($0.name.value)': \(plural($0.resources.count, "resource")), \(plural($0.existing.count, "existing entry").replacingOccurrences(of: "entrys", with: "entries")))" } ?? ""
+        let counts = stack.map { " (stack '\($0.name.value)': \(plural($0.resources.count, "resource")), \(plural($0.existing.count, "existing entry", "existing entries")))" } ?? ""
         return "\(path): valid\(counts)\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")"
     }
 }
