@@ -13,8 +13,15 @@ public enum StackChecks {
 private struct Checker {
     let stack: Stack
     var diagnostics: [Diagnostic] = []
+    /// The owned load balancers and security groups, gathered once: most checks look through them.
+    let loadBalancers: [(key: Located<String>, spec: LoadBalancerSpec)]
+    let securityGroups: [(key: Located<String>, spec: SecurityGroupSpec)]
 
-    init(stack: Stack) { self.stack = stack }
+    init(stack: Stack) {
+        self.stack = stack
+        loadBalancers = stack.resources.compactMap { resource in resource.loadBalancer.map { (resource.key, $0) } }
+        securityGroups = stack.resources.compactMap { resource in resource.securityGroup.map { (resource.key, $0) } }
+    }
 
     mutating func run() {
         for resource in stack.resources {
@@ -34,14 +41,6 @@ private struct Checker {
 
     func group(_ reference: Reference) -> SecurityGroupSpec? {
         reference.entryKey.flatMap { stack.resource($0)?.securityGroup }
-    }
-
-    var loadBalancers: [(key: Located<String>, spec: LoadBalancerSpec)] {
-        stack.resources.compactMap { resource in resource.loadBalancer.map { (resource.key, $0) } }
-    }
-
-    var securityGroups: [(key: Located<String>, spec: SecurityGroupSpec)] {
-        stack.resources.compactMap { resource in resource.securityGroup.map { (resource.key, $0) } }
     }
 
     /// The zone name when the file says it (a hosted zone looked up by name).

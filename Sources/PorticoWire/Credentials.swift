@@ -81,12 +81,13 @@ public actor CredentialChain: CredentialProvider {
         tried.append("environment: AWS_ACCESS_KEY_ID is not set")
 
         let profile = settings.profileName
-        if settings.files.profiles[profile] != nil {
-            do {
+        if let settingsOfProfile = settings.files.profiles[profile] {
+            // A profile with only a region (the usual [default] in ~/.aws/config) says nothing
+            // about credentials: go on down the chain. One that does say must work.
+            if Self.holdsCredentialSettings(settingsOfProfile) {
                 return (try await profileCredentials(profile, chain: []), "profile '\(profile)'")
-            } catch let error as CredentialsError where error.tried.count == 1 && error.tried[0].contains("has no credentials") {
-                tried += error.tried
             }
+            tried.append("profile '\(profile)': has no credentials (no aws_access_key_id, role_arn or web_identity_token_file)")
         } else {
             tried.append("profile '\(profile)': not found in the config or credentials file\(settings.files.problems.isEmpty ? "" : " (" + settings.files.problems.joined(separator: "; ") + ")")")
         }
@@ -155,6 +156,10 @@ public actor CredentialChain: CredentialProvider {
             throw CredentialsError(tried: ["profile '\(name)': aws_access_key_id is set but aws_secret_access_key is not"])
         }
         throw CredentialsError(tried: ["profile '\(name)': has no credentials (no aws_access_key_id, role_arn or web_identity_token_file)"])
+    }
+
+    static func holdsCredentialSettings(_ profile: [String: String]) -> Bool {
+        ["aws_access_key_id", "aws_secret_access_key", "role_arn", "web_identity_token_file", "credential_source"].contains { profile[$0] != nil }
     }
 
     private func staticKeys(_ profile: [String: String]) -> AWSCredentials? {

@@ -113,8 +113,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         // curl adds `Expect: 100-continue` to large bodies; AWS does not need the extra round trip.
-        for header in request.headers + [.init("Expect", "")] {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        // A header written as `Name:` with nothing after the colon is how curl is told to drop it.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            headerList = curl_slist_append(headerList, line)
         }
 
         portico_curl_setopt_string(handle, CURLOPT_URL, request.url)

@@ -71,6 +71,14 @@ extension Stack {
         }
     }
 
+    mutating func editTargetGroup(_ key: String, _ change: (inout TargetGroupSpec) -> Void) {
+        edit(key) { spec in
+            guard case .targetGroup(var value) = spec else { fatalError("\(key) is not a target group") }
+            change(&value)
+            spec = .targetGroup(value)
+        }
+    }
+
     mutating func editRecord(_ key: String, _ change: (inout AliasRecordSpec) -> Void) {
         edit(key) { spec in
             guard case .aliasRecord(var value) = spec else { fatalError("\(key) is not an alias record") }

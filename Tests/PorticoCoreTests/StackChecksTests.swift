@@ -78,11 +78,7 @@ import Testing
         var fixture = ModelFixture()
         var stack = fixture.seed()
         let port = fixture.v(8081)
-        stack.edit("tg") { spec in
-            guard case .targetGroup(var tg) = spec else { return }
-            tg.healthCheck.port = port
-            spec = .targetGroup(tg)
-        }
+        stack.editTargetGroup("tg") { $0.healthCheck.port = port }
         let diagnostics = StackChecks.run(stack)
         #expect(diagnostics.codes(.error) == [.targetPortBlocked])
         #expect(diagnostics[0].message.contains("TCP 8081, the health-check port"))
@@ -126,21 +122,13 @@ import Testing
         var fixture = ModelFixture()
         var stack = fixture.seed()
         let otherVPC = fixture.v(Reference.awsID("vpc-0fedcba9876543210"))
-        stack.edit("tg") { spec in
-            guard case .targetGroup(var tg) = spec else { return }
-            tg.vpc = otherVPC
-            spec = .targetGroup(tg)
-        }
+        stack.editTargetGroup("tg") { $0.vpc = otherVPC }
         #expect(StackChecks.run(stack).codes(.error) == [.vpcMismatch])
 
         var second = fixture.seed()
         second.existing.append(ExistingEntry(key: fixture.v("other"), kind: .vpc, selector: .tags([Tag(key: fixture.v("Name"), value: fixture.v("other"))])))
         let otherEntry = fixture.ref("other")
-        second.edit("tg") { spec in
-            guard case .targetGroup(var tg) = spec else { return }
-            tg.vpc = otherEntry
-            spec = .targetGroup(tg)
-        }
+        second.editTargetGroup("tg") { $0.vpc = otherEntry }
         let diagnostics = StackChecks.run(second)
         #expect(diagnostics.codes(.error).isEmpty)
         #expect(diagnostics.codes(.warning) == [.vpcMismatch])

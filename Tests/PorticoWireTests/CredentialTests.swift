@@ -162,6 +162,23 @@ final class CallLog: @unchecked Sendable {
         #expect(log.all.first == "PUT http://imds.test/latest/api/token ")
     }
 
+    @Test func aProfileWithOnlyARegionFallsThroughToTheNextSource() async throws {
+        let provider = chain(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://imds.test"], config: "[default]\nregion = eu-west-1\n")
+        #expect(try await provider.credentials().accessKeyID == "ASIAMETA")
+        #expect(try await provider.sourceDescription().hasPrefix("instance metadata"))
+    }
+
+    @Test func aProfileThatSaysHowButFailsIsAnErrorNotAFallThrough() async {
+        let provider = chain(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://imds.test"],
+                             credentials: "[default]\naws_access_key_id = AKIAHALF\n")
+        do {
+            _ = try await provider.credentials()
+            Issue.record("fell through to another source")
+        } catch {
+            #expect("\(error)".contains("aws_access_key_id is set but aws_secret_access_key is not"))
+        }
+    }
+
     @Test func nothingFoundSaysWhatWasTried() async {
         let provider = chain(environment: ["HOME": "/nonexistent"])
         do {
