@@ -5,6 +5,7 @@ import PackageDescription
 // - PorticoCore: the pure model (no I/O, no C libraries).
 // - PorticoStackFile: reads YAML stack files (libyaml) into the core model.
 // - PorticoWire: the AWS wire layer (libcurl, libcrypto).
+// - PorticoEngine: reads live AWS, drives each resource kind, walks a plan (Core + Wire).
 // - portico: the thin CLI.
 let package = Package(
     name: "Portico",
@@ -22,16 +23,18 @@ let package = Package(
         .target(name: "PorticoCore"),
         .target(name: "PorticoStackFile", dependencies: ["PorticoCore", "CYAML"]),
         .target(name: "PorticoWire", dependencies: ["CCurl", "CCrypto"]),
+        .target(name: "PorticoEngine", dependencies: ["PorticoCore", "PorticoWire"]),
         .executableTarget(
             name: "portico",
             dependencies: [
-                "PorticoCore", "PorticoStackFile", "PorticoWire",
+                "PorticoCore", "PorticoStackFile", "PorticoWire", "PorticoEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore"]),
         .testTarget(name: "PorticoStackFileTests", dependencies: ["PorticoStackFile", "PorticoCore"]),
         .testTarget(name: "PorticoWireTests", dependencies: ["PorticoWire"]),
+        .testTarget(name: "PorticoEngineTests", dependencies: ["PorticoEngine", "PorticoStackFile", "PorticoCore", "PorticoWire"]),
         .testTarget(name: "PorticoCLITests", dependencies: ["PorticoStackFile", "PorticoCore", "PorticoWire"]),
     ],
     swiftLanguageModes: [.v6]

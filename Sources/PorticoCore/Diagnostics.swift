@@ -130,6 +130,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case redirectLoop = "redirect-loop"
     case unusedResource = "unused-resource"
     case duplicateAWSName = "duplicate-aws-name"
+    // Found at plan time, by reading AWS.
+    case lookupNotFound = "lookup-not-found"
+    case lookupAmbiguous = "lookup-ambiguous"
+    case nameTaken = "name-taken"
+    case deletionProtected = "deletion-protected"
 }
 
 extension Array where Element == Diagnostic {

@@ -16,9 +16,9 @@ struct AWSOptions: ParsableArguments {
     @Flag(help: "Print each AWS call: service, operation, status, attempts, time. Never credentials or signatures.")
     var debug = false
 
-    func session(stackRegion: String? = nil) throws -> AWSSession {
-        var record: (@Sendable (CallRecord) -> Void)?
-        if debug {
+    func session(stackRegion: String? = nil, onCall: (@Sendable (CallRecord) -> Void)? = nil) throws -> AWSSession {
+        var record: (@Sendable (CallRecord) -> Void)? = onCall
+        if debug && onCall == nil {
             record = { call in FileHandle.standardError.write(Data((call.line + "\n").utf8)) }
         }
         let options = AWSSession.Options(region: region, profile: profile, endpointURL: endpointURL, stackRegion: stackRegion,

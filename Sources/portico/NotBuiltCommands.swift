@@ -14,24 +14,6 @@ extension NotBuiltYet {
     }
 }
 
-struct Plan: NotBuiltYet {
-    static let name = "plan"
-    static let configuration = CommandConfiguration(abstract: "Show what apply would change (not built yet).")
-    @Argument(help: "The stack file.") var stack: String
-}
-
-struct Apply: NotBuiltYet {
-    static let name = "apply"
-    static let configuration = CommandConfiguration(abstract: "Make AWS match the stack file (not built yet).")
-    @Argument(help: "The stack file.") var stack: String
-}
-
-struct Destroy: NotBuiltYet {
-    static let name = "destroy"
-    static let configuration = CommandConfiguration(abstract: "Delete everything the stack owns (not built yet).")
-    @Argument(help: "The stack file.") var stack: String
-}
-
 struct Drift: NotBuiltYet {
     static let name = "drift"
     static let configuration = CommandConfiguration(abstract: "Tell whether live AWS still matches the stack file (not built yet).")

@@ -1,0 +1,141 @@
+/// The comparable form of a resource: named fields whose desired and live values are both
+/// normalised to the same words, so that equal means equal and a plan after an apply is empty.
+public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
+    case text(String)
+    /// An unordered collection: sorted and without duplicates.
+    case set([String])
+    /// Known only once apply has run (an id AWS assigns).
+    case unknown
+
+    public static func setOf<S: Sequence>(_ values: S) -> FieldValue where S.Element == String {
+        .set(Array(Set(values)).sorted())
+    }
+
+    public var description: String {
+        switch self {
+        case .text(let text): text
+        case .set(let values): "[" + values.joined(separator: ", ") + "]"
+        case .unknown: "(known after apply)"
+        }
+    }
+}
+
+/// One field as the stack file wants it.
+public struct DesiredField: Sendable, Equatable {
+    public var name: String
+    public var value: FieldValue
+    /// A change AWS cannot make in place.
+    public var forcesReplacement: Bool
+    public init(_ name: String, _ value: FieldValue, forcesReplacement: Bool = false) {
+        self.name = name
+        self.value = value
+        self.forcesReplacement = forcesReplacement
+    }
+}
+
+public struct FieldChange: Sendable, Equatable {
+    public var field: String
+    /// nil when the resource does not exist yet.
+    public var live: FieldValue?
+    public var desired: FieldValue
+    public var forcesReplacement: Bool
+    public init(field: String, live: FieldValue?, desired: FieldValue, forcesReplacement: Bool) {
+        self.field = field
+        self.live = live
+        self.desired = desired
+        self.forcesReplacement = forcesReplacement
+    }
+}
+
+/// Compares fields by name. A field the live side lacks counts as changed.
+public func diff(desired: [DesiredField], live: [String: FieldValue]) -> [FieldChange] {
+    desired.compactMap { field in
+        let liveValue = live[field.name]
+        if liveValue == field.value { return nil }
+        return FieldChange(field: field.name, live: liveValue, desired: field.value, forcesReplacement: field.forcesReplacement)
+    }
+}
+
+/// Security group rules in one word form for both sides: `tcp 80 from 0.0.0.0/0`,
+/// `tcp 8000-8100 from web-sg`, `icmp from 10.0.0.0/8`, `all from sg-0abc`.
+public enum RuleText {
+    public static func desired(_ rule: IngressRule, sourceName: (Reference) -> String) -> [String] {
+        let head: String
+        switch rule.ipProtocol.value {
+        case .tcp, .udp:
+            let ports = rule.ports?.value ?? PortRange(0, 65535)
+            head = "\(rule.ipProtocol.value.rawValue) \(portText(ports.from, ports.to))"
+        case .icmp, .icmpv6: head = rule.ipProtocol.value.rawValue
+        case .all: head = "all"
+        }
+        return rule.sources.map { source in
+            let from: String
+            switch source.value {
+            case .cidr(let cidr): from = cidr.description
+            case .group(let reference): from = sourceName(reference)
+            }
+            return withDescription("\(head) from \(from)", rule.description?.value)
+        }
+    }
+
+    public static func live(_ permission: LivePermission, sourceName: (String) -> String) -> String {
+        let head: String
+        switch permission.ipProtocol.lowercased() {
+        case "tcp", "6": head = "tcp \(portText(permission.fromPort ?? 0, permission.toPort ?? 65535))"
+        case "udp", "17": head = "udp \(portText(permission.fromPort ?? 0, permission.toPort ?? 65535))"
+        case "icmp", "1": head = "icmp"
+        case "icmpv6", "58": head = "icmpv6"
+        case "-1", "all": head = "all"
+        default: head = "protocol-\(permission.ipProtocol)"
+        }
+        let from: String
+        if case .success(let cidr) = CIDR.parse(permission.source) { from = cidr.description } else { from = sourceName(permission.source) }
+        return withDescription("\(head) from \(from)", permission.description)
+    }
+
+    static func portText(_ from: Int, _ to: Int) -> String { from == to ? "\(from)" : "\(from)-\(to)" }
+
+    static func withDescription(_ text: String, _ description: String?) -> String {
+        guard let description, !description.isEmpty else { return text }
+        return "\(text) (\(description))"
+    }
+}
+
+/// How listener actions read, for both sides: `forward web-tg`, `redirect HTTPS:443 301`.
+public enum ActionText {
+    public static func desired(_ action: Listener.Action, targetName: (Reference) -> String) -> String {
+        switch action {
+        case .forward(let target): return "forward \(targetName(target.value))"
+        case .redirect(let redirect):
+            return redirectText(protocol: redirect.redirectProtocol.value, port: "\(redirect.port.value)",
+                                host: redirect.host?.value ?? "#{host}", path: redirect.path?.value ?? "/#{path}",
+                                query: redirect.query?.value ?? "#{query}", status: "\(redirect.status.value)")
+        }
+    }
+
+    public static func live(_ action: LiveListenerAction, targetName: (String) -> String) -> String {
+        switch action {
+        case .forward(let arn): return "forward \(targetName(arn))"
+        case .redirect(let proto, let port, let host, let path, let query, let status):
+            let code = status.hasPrefix("HTTP_") ? String(status.dropFirst(5)) : status
+            return redirectText(protocol: proto, port: port, host: host, path: path, query: query, status: code)
+        case .other(let text): return text
+        }
+    }
+
+    /// ELB's defaults (`#{host}`, `/#{path}`, `#{query}`, `#{port}`) are left out so both sides read alike.
+    static func redirectText(protocol proto: String, port: String, host: String, path: String, query: String, status: String) -> String {
+        var text = "redirect \(proto):\(port)"
+        if host != "#{host}" { text += " host=\(host)" }
+        if path != "/#{path}" { text += " path=\(path)" }
+        if query != "#{query}" { text += " query=\(query)" }
+        return text + " \(status)"
+    }
+}
+
+/// `dualstack.` prefix, trailing dot and case do not change where an alias points.
+public func normalizedAliasDNSName(_ name: String) -> String {
+    var text = DomainName.normalize(name)
+    if text.hasPrefix("dualstack.") { text.removeFirst("dualstack.".count) }
+    return text
+}

@@ -1,0 +1,311 @@
+/// What Portico read from AWS, in plain values. Drivers fill these in; the diff compares them
+/// with the stack file. Nothing here does I/O.
+
+/// An `existing` entry as found in AWS.
+public enum ResolvedEntry: Sendable, Equatable {
+    case vpc(id: String)
+    case subnets([LiveSubnet])
+    case instances([LiveInstance])
+    case hostedZone(LiveZone)
+}
+
+public struct LiveSubnet: Sendable, Equatable {
+    public var id: String
+    public var vpcID: String
+    public var availabilityZone: String
+    public init(id: String, vpcID: String, availabilityZone: String) {
+        self.id = id
+        self.vpcID = vpcID
+        self.availabilityZone = availabilityZone
+    }
+}
+
+public struct LiveInstance: Sendable, Equatable {
+    public var id: String
+    public var vpcID: String
+    public var state: String
+    /// The groups of the instance's primary network interface.
+    public var securityGroupIDs: [String]
+    public init(id: String, vpcID: String, state: String, securityGroupIDs: [String]) {
+        self.id = id
+        self.vpcID = vpcID
+        self.state = state
+        self.securityGroupIDs = securityGroupIDs
+    }
+}
+
+public struct LiveZone: Sendable, Equatable {
+    /// Without the `/hostedzone/` prefix.
+    public var id: String
+    /// Normalised: lower case, no trailing dot.
+    public var name: String
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = DomainName.normalize(name)
+    }
+}
+
+public struct DNSRecord: Sendable, Hashable {
+    public var name: String
+    public var type: String
+    public var value: String
+    public init(name: String, type: String, value: String) {
+        self.name = DomainName.normalize(name)
+        self.type = type
+        self.value = value
+    }
+}
+
+public struct LiveCertificate: Sendable, Equatable {
+    public var arn: String
+    public var domain: String
+    /// Every name the certificate covers, the domain included (as ACM reports them).
+    public var subjectAlternativeNames: [String]
+    public var keyAlgorithm: String
+    public var status: String
+    public var validationRecords: [DNSRecord]
+    public var tags: [String: String]
+    public var inUseBy: [String]
+    public init(arn: String, domain: String, subjectAlternativeNames: [String], keyAlgorithm: String, status: String,
+                validationRecords: [DNSRecord], tags: [String: String], inUseBy: [String] = []) {
+        self.arn = arn
+        self.domain = domain
+        self.subjectAlternativeNames = subjectAlternativeNames
+        self.keyAlgorithm = keyAlgorithm
+        self.status = status
+        self.validationRecords = validationRecords
+        self.tags = tags
+        self.inUseBy = inUseBy
+    }
+}
+
+/// One ingress permission for one source, as EC2 lists them.
+public struct LivePermission: Sendable, Hashable {
+    /// `tcp`, `udp`, `icmp`, `icmpv6` or `-1` (all).
+    public var ipProtocol: String
+    public var fromPort: Int?
+    public var toPort: Int?
+    /// A CIDR, or a security group id.
+    public var source: String
+    public var description: String?
+    public init(ipProtocol: String, fromPort: Int?, toPort: Int?, source: String, description: String?) {
+        self.ipProtocol = ipProtocol
+        self.fromPort = fromPort
+        self.toPort = toPort
+        self.source = source
+        self.description = description
+    }
+}
+
+public struct LiveSecurityGroup: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var vpcID: String
+    public var description: String
+    public var ingress: [LivePermission]
+    public var tags: [String: String]
+    public init(id: String, name: String, vpcID: String, description: String, ingress: [LivePermission], tags: [String: String]) {
+        self.id = id
+        self.name = name
+        self.vpcID = vpcID
+        self.description = description
+        self.ingress = ingress
+        self.tags = tags
+    }
+}
+
+public struct LiveHealthCheck: Sendable, Equatable {
+    public var checkProtocol: String
+    public var path: String
+    /// A port number, or `traffic-port`.
+    public var port: String
+    public var interval: Int
+    public var timeout: Int
+    public var healthyThreshold: Int
+    public var unhealthyThreshold: Int
+    public var matcher: String
+    public init(checkProtocol: String, path: String, port: String, interval: Int, timeout: Int, healthyThreshold: Int, unhealthyThreshold: Int, matcher: String) {
+        self.checkProtocol = checkProtocol
+        self.path = path
+        self.port = port
+        self.interval = interval
+        self.timeout = timeout
+        self.healthyThreshold = healthyThreshold
+        self.unhealthyThreshold = unhealthyThreshold
+        self.matcher = matcher
+    }
+}
+
+public struct LiveTargetGroup: Sendable, Equatable {
+    public var arn: String
+    public var name: String
+    public var vpcID: String
+    public var appProtocol: String
+    public var port: Int
+    public var healthCheck: LiveHealthCheck
+    /// Registered instance ids.
+    public var targets: [String]
+    public var tags: [String: String]
+    public var loadBalancerARNs: [String]
+    public init(arn: String, name: String, vpcID: String, appProtocol: String, port: Int, healthCheck: LiveHealthCheck,
+                targets: [String], tags: [String: String], loadBalancerARNs: [String] = []) {
+        self.arn = arn
+        self.name = name
+        self.vpcID = vpcID
+        self.appProtocol = appProtocol
+        self.port = port
+        self.healthCheck = healthCheck
+        self.targets = targets
+        self.tags = tags
+        self.loadBalancerARNs = loadBalancerARNs
+    }
+}
+
+public enum LiveListenerAction: Sendable, Equatable {
+    case forward(targetGroupARN: String)
+    /// ELB's own words: protocol `HTTPS`, port `443`, host `#{host}`, status `HTTP_301`.
+    case redirect(protocol: String, port: String, host: String, path: String, query: String, status: String)
+    /// Anything Portico does not write (fixed responses, weighted forwards, Cognito...).
+    case other(String)
+}
+
+public struct LiveListener: Sendable, Equatable {
+    public var arn: String
+    public var port: Int
+    public var appProtocol: String
+    public var certificateARNs: [String]
+    public var sslPolicy: String?
+    public var action: LiveListenerAction
+    public init(arn: String, port: Int, appProtocol: String, certificateARNs: [String], sslPolicy: String?, action: LiveListenerAction) {
+        self.arn = arn
+        self.port = port
+        self.appProtocol = appProtocol
+        self.certificateARNs = certificateARNs
+        self.sslPolicy = sslPolicy
+        self.action = action
+    }
+}
+
+public struct LiveLoadBalancer: Sendable, Equatable {
+    public var arn: String
+    public var name: String
+    public var scheme: String
+    public var ipAddressType: String
+    public var vpcID: String
+    public var subnetIDs: [String]
+    public var securityGroupIDs: [String]
+    public var dnsName: String
+    public var canonicalHostedZoneID: String
+    public var state: String
+    public var deletionProtection: Bool
+    public var tags: [String: String]
+    public var listeners: [LiveListener]
+    public init(arn: String, name: String, scheme: String, ipAddressType: String, vpcID: String, subnetIDs: [String], securityGroupIDs: [String],
+                dnsName: String, canonicalHostedZoneID: String, state: String, deletionProtection: Bool, tags: [String: String], listeners: [LiveListener]) {
+        self.arn = arn
+        self.name = name
+        self.scheme = scheme
+        self.ipAddressType = ipAddressType
+        self.vpcID = vpcID
+        self.subnetIDs = subnetIDs
+        self.securityGroupIDs = securityGroupIDs
+        self.dnsName = dnsName
+        self.canonicalHostedZoneID = canonicalHostedZoneID
+        self.state = state
+        self.deletionProtection = deletionProtection
+        self.tags = tags
+        self.listeners = listeners
+    }
+}
+
+public struct AliasTarget: Sendable, Equatable {
+    public var hostedZoneID: String
+    public var dnsName: String
+    public var evaluateTargetHealth: Bool
+    public init(hostedZoneID: String, dnsName: String, evaluateTargetHealth: Bool) {
+        self.hostedZoneID = hostedZoneID
+        self.dnsName = dnsName
+        self.evaluateTargetHealth = evaluateTargetHealth
+    }
+}
+
+public struct LiveRecordSet: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var ttl: Int?
+    public var values: [String]
+    public var alias: AliasTarget?
+    /// Set when the record set is weighted, latency-based, etc.: never Portico's.
+    public var setIdentifier: String?
+    public init(name: String, type: String, ttl: Int? = nil, values: [String] = [], alias: AliasTarget? = nil, setIdentifier: String? = nil) {
+        self.name = DomainName.normalize(name)
+        self.type = type
+        self.ttl = ttl
+        self.values = values
+        self.alias = alias
+        self.setIdentifier = setIdentifier
+    }
+}
+
+/// An alias record Portico owns: its A/AAAA record sets and the ownership TXT beside them.
+public struct LiveAliasRecord: Sendable, Equatable {
+    public var zoneID: String
+    public var name: String
+    public var recordSets: [LiveRecordSet]
+    public var owner: LiveRecordSet
+    public var resourceKey: String
+    public init(zoneID: String, name: String, recordSets: [LiveRecordSet], owner: LiveRecordSet, resourceKey: String) {
+        self.zoneID = zoneID
+        self.name = name
+        self.recordSets = recordSets
+        self.owner = owner
+        self.resourceKey = resourceKey
+    }
+}
+
+/// Something in AWS that holds a name the stack wants but that this stack does not own.
+public struct NameHolder: Sendable, Equatable {
+    public var kind: EntryKind
+    public var name: String
+    public var id: String
+    /// The `portico:stack` tag, when another stack owns it.
+    public var ownerStack: String?
+    /// Security group names are unique per VPC only.
+    public var vpcID: String?
+    public init(kind: EntryKind, name: String, id: String, ownerStack: String?, vpcID: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.id = id
+        self.ownerStack = ownerStack
+        self.vpcID = vpcID
+    }
+}
+
+/// Everything read for one stack: its existing entries, what it owns, and what stands in its way.
+public struct LiveWorld: Sendable {
+    public var existing: [String: ResolvedEntry] = [:]
+    /// Instances the stack names (targets, attach_to) or has attached its groups to, by id.
+    public var instances: [String: LiveInstance] = [:]
+    public var certificates: [LiveCertificate] = []
+    public var securityGroups: [LiveSecurityGroup] = []
+    public var targetGroups: [LiveTargetGroup] = []
+    public var loadBalancers: [LiveLoadBalancer] = []
+    public var aliasRecords: [LiveAliasRecord] = []
+    /// Every record set of every zone the stack names, by zone id.
+    public var zoneRecords: [String: [LiveRecordSet]] = [:]
+    public var nameHolders: [NameHolder] = []
+
+    public init() {}
+
+    public func zone(_ key: String) -> LiveZone? {
+        if case .hostedZone(let zone) = existing[key] { return zone }
+        return nil
+    }
+}
+
+extension Dictionary where Key == String, Value == String {
+    /// The entry key a live resource carries, when it belongs to `stack`.
+    public func porticoResource(in stack: String) -> String? {
+        self[Ownership.stackTag] == stack ? self[Ownership.resourceTag] : nil
+    }
+}

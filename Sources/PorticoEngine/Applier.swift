@@ -1,0 +1,165 @@
+import Foundation
+import PorticoCore
+import PorticoWire
+
+/// Carries out a plan: creates and updates first, in dependency order and several at once,
+/// then deletions, dependents first. A step that fails stops the steps that need it; steps
+/// that do not need it still run. Deletions wait for every change step, so nothing is removed
+/// while something might still point at it.
+public struct Applier: Sendable {
+    public struct Outcome: Sendable, Equatable {
+        public enum State: Sendable, Equatable {
+            case done
+            case failed(String)
+            /// Not attempted: a step it needs failed.
+            case skipped(String)
+        }
+        public var step: PlanStep
+        public var state: State
+        public var seconds: Double
+    }
+
+    public struct Report: Sendable {
+        public var outcomes: [Outcome]
+        public var succeeded: Bool { outcomes.allSatisfy { $0.state == .done } }
+        public func count(_ predicate: (Outcome.State) -> Bool) -> Int { outcomes.filter { predicate($0.state) }.count }
+    }
+
+    let stack: Stack
+    let graph: StackGraph
+    let world: LiveWorld
+    let plan: Plan
+    let client: AWSClient
+    let wait: WaitSettings
+    let parallelism: Int
+    let disableDeletionProtection: Bool
+    let report: @Sendable (String) -> Void
+
+    public init(stack: Stack, graph: StackGraph, world: LiveWorld, plan: Plan, client: AWSClient, wait: WaitSettings = WaitSettings(),
+                parallelism: Int = 4, disableDeletionProtection: Bool = false, report: @escaping @Sendable (String) -> Void) {
+        self.stack = stack
+        self.graph = graph
+        self.world = world
+        self.plan = plan
+        self.client = client
+        self.wait = wait
+        self.parallelism = max(1, parallelism)
+        self.disableDeletionProtection = disableDeletionProtection
+        self.report = report
+    }
+
+    /// The steps to run, and for each the indexes of the steps it waits for.
+    static func schedule(_ plan: Plan, graph: StackGraph) -> (steps: [PlanStep], needs: [[Int]]) {
+        let steps = plan.steps.filter { $0.action != .noop }
+        var changeIndexByNode: [StackGraph.Node: Int] = [:]
+        for (index, step) in steps.enumerated() where step.action != .delete { changeIndexByNode[step.node] = index }
+        let changeIndexes = steps.indices.filter { steps[$0].action != .delete }
+        var needs: [[Int]] = Array(repeating: [], count: steps.count)
+        for (index, step) in steps.enumerated() {
+            if step.action == .delete {
+                let rank = Plan.deletionRank(step)
+                needs[index] = changeIndexes + steps.indices.filter { steps[$0].action == .delete && Plan.deletionRank(steps[$0]) < rank }
+            } else {
+                needs[index] = graph.dependencies(of: step.node).compactMap { changeIndexByNode[$0] }.filter { $0 != index }
+            }
+        }
+        return (steps, needs)
+    }
+
+    public func run() async -> Report {
+        let outputs = Outputs()
+        await seed(outputs)
+        let context = ApplyContext(stack: stack, world: world, outputs: outputs, ec2: EC2Calls(client: client), elbv2: ELBv2Calls(client: client),
+                                   acm: ACMCalls(client: client), route53: Route53Calls(client: client), wait: wait,
+                                   sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection)
+        let (steps, needs) = Self.schedule(plan, graph: graph)
+        var states: [Outcome?] = Array(repeating: nil, count: steps.count)
+        var started = Set<Int>()
+        let limit = parallelism
+
+        await withTaskGroup(of: (Int, Outcome.State, Double).self) { group in
+            var running = 0
+            func startReady() {
+                for index in steps.indices where !started.contains(index) && running < limit {
+                    guard needs[index].allSatisfy({ states[$0]?.state == .done }) else { continue }
+                    started.insert(index)
+                    running += 1
+                    let step = steps[index]
+                    group.addTask {
+                        let begin = Date()
+                        do {
+                            try await Self.perform(step, context)
+                            return (index, .done, Date().timeIntervalSince(begin))
+                        } catch {
+                            return (index, .failed(Self.describe(error)), Date().timeIntervalSince(begin))
+                        }
+                    }
+                }
+            }
+            /// Marks every step that needs a failed or skipped one, however indirectly.
+            func skipDependents() {
+                var changed = true
+                while changed {
+                    changed = false
+                    for index in steps.indices where !started.contains(index) {
+                        if let blocker = needs[index].first(where: { states[$0].map { $0.state != .done } ?? false }) {
+                            started.insert(index)
+                            states[index] = Outcome(step: steps[index], state: .skipped("needs \(steps[blocker].address), which did not complete"), seconds: 0)
+                            changed = true
+                        }
+                    }
+                }
+            }
+            startReady()
+            while let (index, state, seconds) = await group.next() {
+                running -= 1
+                states[index] = Outcome(step: steps[index], state: state, seconds: seconds)
+                let step = steps[index]
+                switch state {
+                case .done: report("\(step.action.symbol) \(step.address): done in \(String(format: "%.1f", seconds)) s")
+                case .failed(let message): report("\(step.action.symbol) \(step.address): FAILED: \(message)")
+                case .skipped: break
+                }
+                if case .failed = state { skipDependents() }
+                startReady()
+            }
+        }
+        return Report(outcomes: states.enumerated().map { index, outcome in
+            outcome ?? Outcome(step: steps[index], state: .skipped("not reached"), seconds: 0)
+        })
+    }
+
+    /// What is live and stays is what later steps point at, unless a step replaces it.
+    func seed(_ outputs: Outputs) async {
+        let replacedOrDeleted = Set(plan.steps.filter { $0.action == .replace || $0.action == .delete }.compactMap(\.liveID))
+        for step in plan.steps where (step.action == .noop || step.action == .update) && step.node.part == .whole {
+            guard let id = step.liveID, !replacedOrDeleted.contains(id) else { continue }
+            switch step.kind {
+            case .securityGroup: await outputs.set(group: step.node.key, id)
+            case .targetGroup: await outputs.set(targetGroup: step.node.key, id)
+            case .certificate:
+                let live = world.certificates.first { $0.arn == id }
+                await outputs.set(certificate: step.node.key, id, records: live?.validationRecords ?? [])
+            case .loadBalancer:
+                if let live = world.loadBalancers.first(where: { $0.arn == id }) { await outputs.set(loadBalancer: step.node.key, live) }
+            default: break
+            }
+        }
+    }
+
+    static func perform(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let driver = driver(for: step.kind)
+        switch step.action {
+        case .create, .replace: try await driver.create(step, context)
+        case .update: try await driver.update(step, context)
+        case .delete: try await driver.delete(step, context)
+        case .noop: break
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? AWSError { return error.description }
+        if let error = error as? ApplyError { return error.message }
+        return "\(error)"
+    }
+}

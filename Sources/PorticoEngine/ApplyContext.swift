@@ -1,0 +1,188 @@
+import Foundation
+import PorticoCore
+import PorticoWire
+
+/// How long apply waits for AWS, and how often it looks.
+public struct WaitSettings: Sendable {
+    public var pollSeconds: Double
+    public var certificateTimeout: Double
+    public var loadBalancerTimeout: Double
+    /// Deletes AWS refuses while a dependency is still going away are retried this long.
+    public var dependencyTimeout: Double
+
+    public init(pollSeconds: Double = 5, certificateTimeout: Double = 1800, loadBalancerTimeout: Double = 600, dependencyTimeout: Double = 600) {
+        self.pollSeconds = pollSeconds
+        self.certificateTimeout = certificateTimeout
+        self.loadBalancerTimeout = loadBalancerTimeout
+        self.dependencyTimeout = dependencyTimeout
+    }
+}
+
+/// A failure apply can explain: which step, what AWS or the wait said.
+public struct ApplyError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What earlier steps of this apply produced (ids of what they created) on top of what was
+/// live, so later steps can name them. Shared by steps running at once.
+actor Outputs {
+    var groupIDs: [String: String] = [:]
+    var targetGroupARNs: [String: String] = [:]
+    var certificateARNs: [String: String] = [:]
+    var loadBalancers: [String: LiveLoadBalancer] = [:]
+    /// Validation records of the certificates that stay, so a deleted certificate's records
+    /// are removed only when no remaining certificate uses the same ones.
+    var validationRecords: [String: [DNSRecord]] = [:]
+
+    func set(group key: String, _ id: String) { groupIDs[key] = id }
+    func set(targetGroup key: String, _ arn: String) { targetGroupARNs[key] = arn }
+    func set(certificate key: String, _ arn: String, records: [DNSRecord]) {
+        certificateARNs[key] = arn
+        validationRecords[key] = records
+    }
+    func set(loadBalancer key: String, _ loadBalancer: LiveLoadBalancer) { loadBalancers[key] = loadBalancer }
+
+    func recordsInUse() -> Set<DNSRecord> { Set(validationRecords.values.flatMap { $0 }) }
+}
+
+/// Everything a driver needs while apply runs.
+struct ApplyContext: Sendable {
+    let stack: Stack
+    let world: LiveWorld
+    let outputs: Outputs
+    let ec2: EC2Calls
+    let elbv2: ELBv2Calls
+    let acm: ACMCalls
+    let route53: Route53Calls
+    let wait: WaitSettings
+    let sleep: @Sendable (Double) async -> Void
+    let clock: @Sendable () -> Date
+    let report: @Sendable (String) -> Void
+    let disableDeletionProtection: Bool
+
+    var stackName: String { stack.name.value }
+
+    /// Tags for a created resource: the file's own tags, then the ownership tags.
+    func tags(for key: String) -> [(String, String)] {
+        stack.tags.map { ($0.key.value, $0.value.value) } + [(Ownership.stackTag, stackName), (Ownership.resourceTag, key)]
+    }
+
+    func resource(_ key: String) throws -> Resource {
+        guard let resource = stack.resource(key) else { throw ApplyError("\(key) is not in the stack file") }
+        return resource
+    }
+
+    // MARK: References, resolved to ids
+
+    func vpcID(_ reference: Reference) throws -> String {
+        switch reference {
+        case .awsID(let id): return id
+        case .entry(let key):
+            guard case .vpc(let id) = world.existing[key] else { throw ApplyError("the vpc '\(key)' was not found") }
+            return id
+        }
+    }
+
+    func subnetIDs(_ references: [Located<Reference>]) throws -> [String] {
+        try references.flatMap { reference -> [String] in
+            switch reference.value {
+            case .awsID(let id): return [id]
+            case .entry(let key):
+                guard case .subnets(let subnets) = world.existing[key] else { throw ApplyError("the subnets '\(key)' were not found") }
+                return subnets.map(\.id)
+            }
+        }
+    }
+
+    func instanceIDs(_ references: [Located<Reference>]) throws -> [String] {
+        try references.flatMap { reference -> [String] in
+            switch reference.value {
+            case .awsID(let id): return [id]
+            case .entry(let key):
+                guard case .instances(let instances) = world.existing[key] else { throw ApplyError("the instances '\(key)' were not found") }
+                return instances.map(\.id)
+            }
+        }
+    }
+
+    func zone(_ reference: Reference) throws -> LiveZone {
+        guard let zone = world.zone(reference.description) else { throw ApplyError("the hosted zone '\(reference)' was not found") }
+        return zone
+    }
+
+    func groupID(_ reference: Reference) async throws -> String {
+        switch reference {
+        case .awsID(let id): return id
+        case .entry(let key):
+            guard let id = await outputs.groupIDs[key] else { throw ApplyError("the security group '\(key)' does not exist yet") }
+            return id
+        }
+    }
+
+    func targetGroupARN(_ reference: Reference) async throws -> String {
+        switch reference {
+        case .awsID(let arn): return arn
+        case .entry(let key):
+            guard let arn = await outputs.targetGroupARNs[key] else { throw ApplyError("the target group '\(key)' does not exist yet") }
+            return arn
+        }
+    }
+
+    func certificateARN(_ reference: Reference) async throws -> String {
+        switch reference {
+        case .awsID(let arn): return arn
+        case .entry(let key):
+            guard let arn = await outputs.certificateARNs[key] else { throw ApplyError("the certificate '\(key)' does not exist yet") }
+            return arn
+        }
+    }
+
+    func loadBalancer(_ key: String) async throws -> LiveLoadBalancer {
+        guard let loadBalancer = await outputs.loadBalancers[key] else { throw ApplyError("the load balancer '\(key)' does not exist yet") }
+        return loadBalancer
+    }
+
+    // MARK: Waiting and retrying
+
+    /// Polls `check` until it returns a value or `timeout` passes; `pending` says what is still awaited.
+    func waitFor<T: Sendable>(_ what: String, timeout: Double, _ check: () async throws -> (T?, String)) async throws -> T {
+        let started = clock()
+        var lastState = ""
+        while true {
+            let (value, state) = try await check()
+            if let value { return value }
+            if state != lastState { report("waiting for \(what): \(state)") }
+            lastState = state
+            if clock().timeIntervalSince(started) >= timeout {
+                throw ApplyError("gave up waiting for \(what) after \(Int(timeout)) s: \(state)")
+            }
+            await sleep(wait.pollSeconds)
+        }
+    }
+
+    /// Runs `body`, retrying while AWS answers one of `codes` (a dependency still going away).
+    func retrying(_ what: String, codes: Set<String>, _ body: () async throws -> Void) async throws {
+        let started = clock()
+        while true {
+            do {
+                try await body()
+                return
+            } catch let error as AWSError where error.code.map(codes.contains) ?? false {
+                if clock().timeIntervalSince(started) >= wait.dependencyTimeout { throw error }
+                report("\(what): \(error.code ?? "") (\(error.message)); retrying")
+                await sleep(wait.pollSeconds)
+            }
+        }
+    }
+}
+
+extension AWSError {
+    /// Whether the error says the thing is already gone: deleting it again succeeds.
+    var isNotFound: Bool {
+        guard let code else { return false }
+        return code.hasSuffix("NotFound") || code.hasSuffix(".NotFound") || code == "ResourceNotFoundException"
+            || code == "NoSuchHostedZone" || code == "InvalidGroup.NotFound"
+    }
+}

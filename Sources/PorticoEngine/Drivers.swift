@@ -1,0 +1,417 @@
+import Foundation
+import PorticoCore
+import PorticoWire
+
+/// One driver per kind. Each step of a plan is carried out by its kind's driver; every
+/// operation is idempotent (deleting what is already gone succeeds; creating tags in the
+/// create call itself, so nothing created is ever untagged). Live reads are batched across
+/// kinds in `Observer`.
+protocol ResourceDriver: Sendable {
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws
+}
+
+func driver(for kind: EntryKind) -> any ResourceDriver {
+    switch kind {
+    case .certificate: CertificateDriver()
+    case .securityGroup: SecurityGroupDriver()
+    case .targetGroup: TargetGroupDriver()
+    case .loadBalancer: LoadBalancerDriver()
+    default: AliasRecordDriver()
+    }
+}
+
+// MARK: - Certificate
+
+struct CertificateDriver: ResourceDriver {
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).certificate else { return }
+        // The token ties a retried request within the hour to the certificate already made.
+        let token = AWSNaming.idempotencyToken("\(context.stackName)/\(key)/\(spec.allNames.map(\.value).joined(separator: ","))/\(spec.keyAlgorithm.value)/\(step.liveID ?? "")")
+        let arn = try await context.acm.request(spec, idempotencyToken: token, tags: context.tags(for: key))
+        context.report("requested certificate \(key): \(arn)")
+        try await validate(key: key, arn: arn, spec: spec, context)
+    }
+
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).certificate, let arn = step.liveID else { return }
+        try await validate(key: key, arn: arn, spec: spec, context)
+    }
+
+    /// Writes the validation records ACM asks for into the zone, then waits for ISSUED.
+    func validate(key: String, arn: String, spec: CertificateSpec, _ context: ApplyContext) async throws {
+        let zone = try context.zone(spec.validationZone.value)
+        // ACM fills in the records a few seconds after the request.
+        let described = try await context.waitFor("the validation records of \(key)", timeout: 300) { () -> (LiveCertificate?, String) in
+            let certificate = try await context.acm.describe(arn: arn, tags: [:])
+            let names = Set(spec.allNames.map { DomainName.validatedName($0.value) })
+            let ready = certificate.validationRecords.count >= 1 && certificate.status != "FAILED"
+                && Set(certificate.validationRecords.map(\.name)).count >= min(1, names.count)
+            return (ready ? certificate : nil, "ACM has not published them yet")
+        }
+        let records = described.validationRecords.filter { DomainName.isWithin($0.name, zone: zone.name) }
+        await context.outputs.set(certificate: key, arn, records: records)
+        let existing = context.world.zoneRecords[zone.id] ?? []
+        let missing = records.filter { record in
+            !existing.contains { $0.name == record.name && $0.type == record.type && $0.values.map(DomainName.normalize).contains(DomainName.normalize(record.value)) }
+        }
+        if !missing.isEmpty {
+            try await context.route53.change(zoneID: zone.id, missing.map { (.upsert, LiveRecordSet(name: $0.name, type: $0.type, ttl: 300, values: [$0.value])) },
+                                             comment: "portico \(context.stackName): validation of \(key)")
+            context.report("wrote \(missing.count) validation record(s) for \(key) in \(zone.name)")
+        }
+        if described.status == "ISSUED" { return }
+        _ = try await context.waitFor("certificate \(key) to be issued", timeout: context.wait.certificateTimeout) { () -> (Bool?, String) in
+            let certificate = try await context.acm.describe(arn: arn, tags: [:])
+            switch certificate.status {
+            case "ISSUED": return (true, "ISSUED")
+            case "PENDING_VALIDATION":
+                return (nil, "PENDING_VALIDATION; ACM is waiting to see \(records.map(\.name).joined(separator: ", ")) (CNAME) in \(zone.name): check that the zone is the one the domain's registrar delegates to")
+            default: throw ApplyError("certificate \(key) is \(certificate.status); ACM will not issue it. Delete it (portico replaces it on the next apply) or check CAA records")
+            }
+        }
+        context.report("certificate \(key) issued")
+    }
+
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard let arn = step.liveID else { return }
+        let live = context.world.certificates.first { $0.arn == arn }
+        do {
+            try await context.retrying("deleting certificate \(step.node.key)", codes: ["ResourceInUseException"]) {
+                try await context.acm.delete(arn: arn)
+            }
+        } catch let error as AWSError where error.isNotFound {}
+        // Its validation records go too, unless a certificate that stays uses the same ones.
+        guard let live, let zoneKey = context.stack.resource(step.node.key)?.certificate?.validationZone.value.description ?? zoneHolding(live, context) else { return }
+        guard let zone = context.world.zone(zoneKey) else { return }
+        let inUse = await context.outputs.recordsInUse()
+        let existing = context.world.zoneRecords[zone.id] ?? []
+        let removable = live.validationRecords.filter { !inUse.contains($0) }.compactMap { record in
+            existing.first { $0.name == record.name && $0.type == record.type && $0.values.map(DomainName.normalize).contains(DomainName.normalize(record.value)) }
+        }
+        for set in removable {
+            do {
+                try await context.route53.change(zoneID: zone.id, [(.delete, set)], comment: "portico \(context.stackName): certificate \(step.node.key) deleted")
+            } catch let error as AWSError where error.code == "InvalidChangeBatch" {
+                // Already gone, or changed by someone else since the plan: leave it.
+            }
+        }
+    }
+
+    /// The zone key holding a removed entry's validation records, when the file no longer says.
+    func zoneHolding(_ certificate: LiveCertificate, _ context: ApplyContext) -> String? {
+        for (key, entry) in context.world.existing {
+            guard case .hostedZone(let zone) = entry else { continue }
+            if certificate.validationRecords.contains(where: { DomainName.isWithin($0.name, zone: zone.name) }) { return key }
+        }
+        return nil
+    }
+}
+
+// MARK: - Security group (the group, its ingress rules, its attachments)
+
+struct SecurityGroupDriver: ResourceDriver {
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).securityGroup else { return }
+        if step.node.part == .ingress { return try await setRules(step, spec: spec, live: [], context) }
+        let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.securityGroupNameLimit)
+        let id = try await context.ec2.createSecurityGroup(name: name, description: spec.description.value, vpcID: context.vpcID(spec.vpc.value), tags: context.tags(for: key))
+        await context.outputs.set(group: key, id)
+        context.report("created security group \(key): \(id) (\(name))")
+        try await attach(id, to: context.instanceIDs(spec.attachTo), context)
+    }
+
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).securityGroup, let id = step.liveID else { return }
+        let live = context.world.securityGroups.first { $0.id == id }
+        if step.node.part == .ingress { return try await setRules(step, spec: spec, live: live?.ingress ?? [], context) }
+        let desired = Set(try context.instanceIDs(spec.attachTo))
+        let attached = Set(context.world.instances.values.filter { $0.securityGroupIDs.contains(id) }.map(\.id))
+        try await attach(id, to: desired.subtracting(attached).sorted(), context)
+        try await detach(id, from: attached.subtracting(desired).sorted(), context)
+    }
+
+    /// Rules as EC2 permissions, one per source, with group references resolved to ids.
+    func desiredPermissions(_ spec: SecurityGroupSpec, _ context: ApplyContext) async throws -> [LivePermission] {
+        var permissions: [LivePermission] = []
+        for rule in spec.ingress {
+            let ipProtocol: String
+            var from: Int?, to: Int?
+            switch rule.ipProtocol.value {
+            case .tcp, .udp:
+                ipProtocol = rule.ipProtocol.value.rawValue
+                from = rule.ports?.value.from ?? 0
+                to = rule.ports?.value.to ?? 65535
+            case .icmp, .icmpv6: ipProtocol = rule.ipProtocol.value.rawValue
+            case .all: ipProtocol = "-1"
+            }
+            for source in rule.sources {
+                let text: String
+                switch source.value {
+                case .cidr(let cidr): text = cidr.description
+                case .group(let reference): text = try await context.groupID(reference)
+                }
+                permissions.append(LivePermission(ipProtocol: ipProtocol, fromPort: from, toPort: to, source: text, description: rule.description?.value))
+            }
+        }
+        return permissions
+    }
+
+    /// Revokes what the file no longer says, then authorises what is missing.
+    func setRules(_ step: PlanStep, spec: SecurityGroupSpec, live: [LivePermission], _ context: ApplyContext) async throws {
+        let id = try await context.groupID(.entry(step.node.key))
+        let desired = try await desiredPermissions(spec, context)
+        let word = { (permission: LivePermission) in RuleText.live(permission, sourceName: { $0 }) }
+        let desiredWords = Set(desired.map(word)), liveWords = Set(live.map(word))
+        let revoke = live.filter { !desiredWords.contains(word($0)) }
+        let authorize = desired.filter { !liveWords.contains(word($0)) }
+        try await context.ec2.changeIngress("RevokeSecurityGroupIngress", groupID: id, permissions: revoke)
+        do {
+            try await context.ec2.changeIngress("AuthorizeSecurityGroupIngress", groupID: id, permissions: authorize)
+        } catch let error as AWSError where error.code == "InvalidPermission.Duplicate" {
+            // Added by an earlier, interrupted apply: already as wanted.
+        }
+        if !revoke.isEmpty || !authorize.isEmpty {
+            context.report("security group \(step.node.key): \(authorize.count) rule(s) added, \(revoke.count) removed")
+        }
+    }
+
+    func attach(_ groupID: String, to instanceIDs: [String], _ context: ApplyContext) async throws {
+        for instanceID in instanceIDs {
+            guard let instance = context.world.instances[instanceID] else { throw ApplyError("instance \(instanceID) was not found") }
+            guard !instance.securityGroupIDs.contains(groupID) else { continue }
+            try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: instance.securityGroupIDs + [groupID])
+            context.report("attached \(groupID) to \(instanceID)")
+        }
+    }
+
+    func detach(_ groupID: String, from instanceIDs: [String], _ context: ApplyContext) async throws {
+        for instanceID in instanceIDs {
+            // Read again: another step of this apply may have changed the instance's groups.
+            guard let instance = try await context.ec2.describeInstances(ids: [instanceID]).first else { continue }
+            guard instance.securityGroupIDs.contains(groupID) else { continue }
+            var remaining = instance.securityGroupIDs.filter { $0 != groupID }
+            if remaining.isEmpty {
+                // An instance keeps at least one group: its VPC's default group.
+                let defaults = try await context.ec2.describeSecurityGroups(filters: [.init("vpc-id", [instance.vpcID]), .init("group-name", ["default"])])
+                remaining = defaults.map(\.id)
+            }
+            try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: remaining)
+            context.report("detached \(groupID) from \(instanceID)")
+        }
+    }
+
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard let id = step.liveID else { return }
+        let live = context.world.securityGroups.first { $0.id == id }
+        if step.node.part == .ingress {
+            do {
+                try await context.ec2.changeIngress("RevokeSecurityGroupIngress", groupID: id, permissions: live?.ingress ?? [])
+            } catch let error as AWSError where error.isNotFound || error.code == "InvalidPermission.NotFound" {}
+            return
+        }
+        let wearing = context.world.instances.values.filter { $0.securityGroupIDs.contains(id) }.map(\.id).sorted()
+        try await detach(id, from: wearing, context)
+        do {
+            // A load balancer's network interfaces let go of the group some time after it is deleted.
+            try await context.retrying("deleting security group \(step.node.key)", codes: ["DependencyViolation", "InvalidGroup.InUse"]) {
+                try await context.ec2.deleteSecurityGroup(id: id)
+            }
+        } catch let error as AWSError where error.isNotFound {}
+    }
+}
+
+// MARK: - Target group
+
+struct TargetGroupDriver: ResourceDriver {
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).targetGroup else { return }
+        let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.elbNameLimit)
+        let created = try await context.elbv2.createTargetGroup(name: name, spec: spec, vpcID: context.vpcID(spec.vpc.value), tags: context.tags(for: key))
+        await context.outputs.set(targetGroup: key, created.arn)
+        context.report("created target group \(key): \(name)")
+        try await context.elbv2.changeTargets("RegisterTargets", targetGroupARN: created.arn, instanceIDs: context.instanceIDs(spec.targets))
+    }
+
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).targetGroup, let arn = step.liveID else { return }
+        if step.changes.contains(where: { $0.field.hasPrefix("health_check.") }) {
+            try await context.elbv2.modifyTargetGroupHealthCheck(arn: arn, spec: spec)
+            context.report("changed the health check of \(key)")
+        }
+        let live = Set(context.world.targetGroups.first { $0.arn == arn }?.targets ?? [])
+        let desired = Set(try context.instanceIDs(spec.targets))
+        try await context.elbv2.changeTargets("RegisterTargets", targetGroupARN: arn, instanceIDs: desired.subtracting(live).sorted())
+        try await context.elbv2.changeTargets("DeregisterTargets", targetGroupARN: arn, instanceIDs: live.subtracting(desired).sorted())
+    }
+
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard let arn = step.liveID else { return }
+        do {
+            try await context.retrying("deleting target group \(step.node.key)", codes: ["ResourceInUse"]) {
+                try await context.elbv2.deleteTargetGroup(arn: arn)
+            }
+        } catch let error as AWSError where error.isNotFound {}
+    }
+}
+
+// MARK: - Load balancer and its listeners
+
+struct LoadBalancerDriver: ResourceDriver {
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).loadBalancer else { return }
+        if case .listener(let port) = step.node.part {
+            guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
+            let loadBalancer = try await context.loadBalancer(key)
+            _ = try await context.elbv2.createListener(loadBalancerARN: loadBalancer.arn, configuration(listener, context), tags: context.tags(for: key))
+            context.report("created listener \(listener.label) on \(key)")
+            return
+        }
+        let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.elbNameLimit)
+        var groups: [String] = []
+        for group in spec.securityGroups { groups.append(try await context.groupID(group.value)) }
+        let created = try await context.elbv2.createLoadBalancer(name: name, spec: spec, subnetIDs: context.subnetIDs(spec.subnets), securityGroupIDs: groups, tags: context.tags(for: key))
+        context.report("created load balancer \(key): \(name)")
+        if spec.deletionProtection.value { try await context.elbv2.setDeletionProtection(loadBalancerARN: created.arn, enabled: true) }
+        let active = try await context.waitFor("load balancer \(key) to be active", timeout: context.wait.loadBalancerTimeout) { () -> (LiveLoadBalancer?, String) in
+            let found = try await context.elbv2.describeLoadBalancers(arns: [created.arn]).first
+            return (found?.state == "active" ? found : nil, found?.state ?? "not visible yet")
+        }
+        await context.outputs.set(loadBalancer: key, active)
+    }
+
+    func configuration(_ listener: Listener, _ context: ApplyContext) async throws -> ELBv2Calls.ListenerConfiguration {
+        let action: ELBv2Calls.ListenerConfiguration.Action
+        switch listener.action {
+        case .forward(let target): action = .forward(try await context.targetGroupARN(target.value))
+        case .redirect(let redirect): action = .redirect(redirect)
+        }
+        var certificate: String?
+        if let reference = listener.certificate { certificate = try await context.certificateARN(reference.value) }
+        return .init(appProtocol: listener.appProtocol.value, port: listener.port.value, certificateARN: certificate,
+                     sslPolicy: listener.isHTTPS ? (listener.sslPolicy?.value ?? SSLPolicies.defaultPolicy) : nil, action: action)
+    }
+
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let key = step.node.key
+        guard let spec = try context.resource(key).loadBalancer, let arn = step.liveID else { return }
+        if case .listener(let port) = step.node.part {
+            guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
+            try await context.elbv2.modifyListener(arn: arn, configuration(listener, context))
+            context.report("changed listener \(listener.label) on \(key)")
+            return
+        }
+        let fields = Set(step.changes.map(\.field))
+        if fields.contains("ip_address_type") { try await context.elbv2.setIPAddressType(loadBalancerARN: arn, type: spec.ipAddressType.value) }
+        if fields.contains("subnets") { try await context.elbv2.setSubnets(loadBalancerARN: arn, subnetIDs: context.subnetIDs(spec.subnets)) }
+        if fields.contains("security_groups") {
+            var groups: [String] = []
+            for group in spec.securityGroups { groups.append(try await context.groupID(group.value)) }
+            try await context.elbv2.setSecurityGroups(loadBalancerARN: arn, groupIDs: groups)
+        }
+        if fields.contains("deletion_protection") { try await context.elbv2.setDeletionProtection(loadBalancerARN: arn, enabled: spec.deletionProtection.value) }
+        if let refreshed = try await context.elbv2.describeLoadBalancers(arns: [arn]).first { await context.outputs.set(loadBalancer: key, refreshed) }
+        context.report("changed load balancer \(key): \(fields.sorted().joined(separator: ", "))")
+    }
+
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard let arn = step.liveID else { return }
+        if case .listener = step.node.part {
+            do { try await context.elbv2.deleteListener(arn: arn) } catch let error as AWSError where error.isNotFound {}
+            return
+        }
+        let live = context.world.loadBalancers.first { $0.arn == arn }
+        if live?.deletionProtection == true {
+            guard context.disableDeletionProtection else { throw ApplyError("load balancer \(step.node.key) has deletion protection on") }
+            try await context.elbv2.setDeletionProtection(loadBalancerARN: arn, enabled: false)
+        }
+        do {
+            try await context.elbv2.deleteLoadBalancer(arn: arn)
+        } catch let error as AWSError where error.isNotFound {
+            return
+        }
+        // Its groups and target groups can go only once it is gone.
+        _ = try await context.waitFor("load balancer \(step.node.key) to be deleted", timeout: context.wait.loadBalancerTimeout) { () -> (Bool?, String) in
+            do {
+                let found = try await context.elbv2.describeLoadBalancers(arns: [arn])
+                return (found.isEmpty ? true : nil, "still \(found.first?.state ?? "there")")
+            } catch let error as AWSError where error.isNotFound {
+                return (true, "deleted")
+            }
+        }
+        context.report("deleted load balancer \(step.node.key)")
+    }
+}
+
+// MARK: - Alias records
+
+struct AliasRecordDriver: ResourceDriver {
+    /// The record sets the file wants, pointing at the load balancer (or record) as it is now.
+    func desiredSets(_ key: String, _ context: ApplyContext) async throws -> (LiveZone, [LiveRecordSet], LiveRecordSet) {
+        guard let spec = try context.resource(key).aliasRecord else { throw ApplyError("\(key) is not an alias record") }
+        let zone = try context.zone(spec.zone.value)
+        let name = DomainName.normalize(spec.name.value)
+        let target: AliasTarget
+        var types = ["A"]
+        switch spec.target.value {
+        case .entry(let targetKey) where context.stack.resource(targetKey)?.loadBalancer != nil:
+            let loadBalancer = try await context.loadBalancer(targetKey)
+            // The `dualstack.` form answers AAAA as well as A.
+            target = AliasTarget(hostedZoneID: loadBalancer.canonicalHostedZoneID, dnsName: "dualstack." + DomainName.normalize(loadBalancer.dnsName),
+                                 evaluateTargetHealth: spec.evaluateTargetHealth.value)
+            if loadBalancer.ipAddressType.hasPrefix("dualstack") || context.stack.resource(targetKey)?.loadBalancer?.isDualstack == true { types.append("AAAA") }
+        case .entry(let targetKey):
+            guard let other = context.stack.resource(targetKey)?.aliasRecord else { throw ApplyError("\(targetKey) is not a load balancer or alias record") }
+            target = AliasTarget(hostedZoneID: zone.id, dnsName: DomainName.normalize(other.name.value), evaluateTargetHealth: spec.evaluateTargetHealth.value)
+            if let loadBalancerKey = other.target.value.entryKey, context.stack.resource(loadBalancerKey)?.loadBalancer?.isDualstack == true { types.append("AAAA") }
+        case .awsID(let id):
+            throw ApplyError("alias record \(key) names \(id) directly; name a load balancer entry")
+        }
+        let sets = types.map { LiveRecordSet(name: name, type: $0, alias: target) }
+        let owner = LiveRecordSet(name: Ownership.ownerRecordName(for: name), type: "TXT", ttl: 300, values: [Ownership.ownerRecordValue(stack: context.stackName, resource: key)])
+        return (zone, sets, owner)
+    }
+
+    func create(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let (zone, sets, owner) = try await desiredSets(step.node.key, context)
+        // CREATE, not UPSERT: a record someone else wrote since the plan makes the batch fail
+        // whole, instead of being taken over. The ownership record goes in the same batch.
+        let ownerExists = context.world.aliasRecords.contains { $0.zoneID == zone.id && $0.owner.name == owner.name && $0.resourceKey == step.node.key }
+        var changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = sets.map { (.create, $0) }
+        changes.append((ownerExists ? .upsert : .create, owner))
+        try await context.route53.change(zoneID: zone.id, changes, comment: "portico \(context.stackName): \(step.node.key)")
+        context.report("wrote \(sets.map(\.type).joined(separator: "+")) alias \(sets.first?.name ?? "") in \(zone.name)")
+    }
+
+    func update(_ step: PlanStep, _ context: ApplyContext) async throws {
+        let (zone, sets, owner) = try await desiredSets(step.node.key, context)
+        let live = context.world.aliasRecords.first { "\($0.zoneID)/\($0.name)" == step.liveID }
+        var changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = sets.map { (.upsert, $0) }
+        for stale in live?.recordSets ?? [] where !sets.contains(where: { $0.type == stale.type }) { changes.append((.delete, stale)) }
+        changes.append((.upsert, owner))
+        try await context.route53.change(zoneID: zone.id, changes, comment: "portico \(context.stackName): \(step.node.key)")
+        context.report("updated alias \(sets.first?.name ?? "") in \(zone.name)")
+    }
+
+    func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard let live = context.world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }) else { return }
+        let changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = (live.recordSets + [live.owner]).map { (.delete, $0) }
+        do {
+            try await context.route53.change(zoneID: live.zoneID, changes, comment: "portico \(context.stackName): \(step.node.key) deleted")
+        } catch let error as AWSError where error.code == "InvalidChangeBatch" {
+            // Some of it is already gone: delete what is left one set at a time.
+            for change in changes {
+                do { try await context.route53.change(zoneID: live.zoneID, [change], comment: "portico \(context.stackName)") } catch let error as AWSError where error.code == "InvalidChangeBatch" {}
+            }
+        }
+        context.report("deleted alias \(live.name)")
+    }
+}

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Foundation
+import PorticoCore
+import PorticoEngine
+import PorticoStackFile
+import PorticoWire
+
+/// Counts AWS calls for the closing line of a plan; shared by concurrent calls.
+final class CallCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls = 0
+    func add() { lock.lock(); calls += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return calls }
+}
+
+/// Progress lines: timestamped, on standard error, so standard output stays the plan or JSON.
+struct Progress: Sendable {
+    let started = Date()
+    func line(_ text: String) {
+        let seconds = Date().timeIntervalSince(started)
+        FileHandle.standardError.write(Data(String(format: "[%6.1fs] ", seconds).appending(text + "\n").utf8))
+    }
+}
+
+/// The part every reconcile command shares: read and check the file, read AWS, plan.
+struct Reconciliation {
+    var stack: Stack
+    var graph: StackGraph
+    var session: AWSSession
+    var client: AWSClient
+    var world: LiveWorld
+    var plan: Plan
+    var diagnostics: [Diagnostic]
+    var counter: CallCounter
+    var seconds: Double
+
+    static func prepare(path: String, aws: AWSOptions, mode: Planner.Mode, allowDeletingProtected: Bool) async throws -> Reconciliation {
+        let validation = StackValidator.validate(path: path)
+        let style = TerminalStyle(color: TerminalStyle.forStandardOutput().color && isatty(STDERR_FILENO) == 1)
+        if !validation.diagnostics.isEmpty {
+            FileHandle.standardError.write(Data(DiagnosticText.render(validation.diagnostics.filter { $0.severity != .note }, style: style).utf8))
+        }
+        guard let stack = validation.stack, let graph = validation.graph, !validation.hasErrors else {
+            throw fail("\(path) has errors; nothing was read from or changed in AWS")
+        }
+        if let region = aws.region, region != stack.region.value {
+            throw fail("--region \(region) differs from the stack file's region \(stack.region.value) (\(stack.region.location)); the file says where the stack lives")
+        }
+        let counter = CallCounter()
+        let debug = aws.debug
+        let session: AWSSession
+        do {
+            var options = aws
+            options.region = stack.region.value
+            session = try options.session(stackRegion: stack.region.value, onCall: { call in
+                counter.add()
+                if debug { FileHandle.standardError.write(Data((call.line + "\n").utf8)) }
+            })
+        } catch {
+            throw fail("\(error)")
+        }
+        let client = session.client()
+        let started = Date()
+        let outcome: Observer.Outcome
+        do {
+            outcome = try await Observer(client: client).observe(stack, strictLookups: mode == .apply)
+        } catch {
+            throw fail("reading AWS: \(error)")
+        }
+        var diagnostics = outcome.diagnostics
+        var plan = Plan(stack: stack.name.value, steps: [])
+        if !diagnostics.hasErrors {
+            let result = Planner(stack: stack, graph: graph, world: outcome.world).plan(mode: mode, allowDeletingProtected: allowDeletingProtected)
+            plan = result.plan
+            diagnostics += result.diagnostics
+        }
+        return Reconciliation(stack: stack, graph: graph, session: session, client: client, world: outcome.world, plan: plan,
+                              diagnostics: diagnostics, counter: counter, seconds: Date().timeIntervalSince(started))
+    }
+
+    var callLine: String { "AWS: \(counter.count) calls in \(String(format: "%.2f", seconds)) s." }
+
+    /// Prints the plan (text or JSON) and any plan-time problems. Returns false when a problem stops it.
+    func show(json: Bool) -> Bool {
+        let style = TerminalStyle.forStandardOutput()
+        if json {
+            print(PlanDocument(plan: plan, region: stack.region.value, diagnostics: diagnostics, calls: counter.count, seconds: seconds).json())
+        } else {
+            if !diagnostics.isEmpty {
+                FileHandle.standardError.write(Data(DiagnosticText.render(diagnostics, style: TerminalStyle(color: style.color && isatty(STDERR_FILENO) == 1)).utf8))
+            }
+            if !diagnostics.hasErrors { print(PlanText.render(plan, style: style), terminator: "") }
+            print(callLine)
+        }
+        return !diagnostics.hasErrors
+    }
+
+    /// Asks on a terminal; refuses without one unless approved in advance.
+    static func confirm(_ question: String, autoApprove: Bool) throws {
+        if autoApprove { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw fail("no terminal to ask for confirmation; pass --auto-approve to run without asking")
+        }
+        print("\n\(question) Only 'yes' is accepted: ", terminator: "")
+        fflush(nil)
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            FileHandle.standardError.write(Data("portico: cancelled; nothing was changed.\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Runs the plan and prints what was and was not done.
+    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool) async -> Bool {
+        let progress = Progress()
+        let applier = Applier(stack: stack, graph: graph, world: world, plan: plan, client: client, wait: wait, parallelism: parallelism,
+                              disableDeletionProtection: disableDeletionProtection, report: progress.line)
+        let report = await applier.run()
+        let done = report.count { $0 == .done }
+        let failed = report.outcomes.filter { if case .failed = $0.state { true } else { false } }
+        let skipped = report.outcomes.filter { if case .skipped = $0.state { true } else { false } }
+        if report.succeeded {
+            print("Done: \(done) step(s) carried out.")
+            return true
+        }
+        print("Stopped: \(done) step(s) done, \(failed.count) failed, \(skipped.count) not attempted.")
+        for outcome in failed { if case .failed(let message) = outcome.state { print("  failed:  \(outcome.step.action.symbol) \(outcome.step.address): \(message)") } }
+        for outcome in skipped { if case .skipped(let message) = outcome.state { print("  not run: \(outcome.step.action.symbol) \(outcome.step.address): \(message)") } }
+        print("Run apply again to continue from what is live now; nothing done is undone.")
+        return false
+    }
+}
+
+/// Waiting flags shared by apply and destroy.
+struct WaitOptions: ParsableArguments {
+    @Option(help: "Seconds between checks while waiting for AWS.")
+    var pollSeconds: Double = 5
+
+    @Option(help: "Seconds to wait for a certificate to be issued.")
+    var certificateTimeout: Double = 1800
+
+    @Option(help: "Seconds to wait for a load balancer to become active or go away.")
+    var loadBalancerTimeout: Double = 600
+
+    @Option(help: "Steps run at once, at most.")
+    var parallelism: Int = 4
+
+    var settings: WaitSettings {
+        WaitSettings(pollSeconds: pollSeconds, certificateTimeout: certificateTimeout, loadBalancerTimeout: loadBalancerTimeout, dependencyTimeout: max(certificateTimeout, loadBalancerTimeout) / 3)
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what apply would change, reading AWS and changing nothing.",
+        discussion: "Exit 0 (with --detailed-exitcode: 0 no changes, 2 changes), 1 on an error.")
+
+    @OptionGroup var aws: AWSOptions
+    @Flag(help: "Print the plan as JSON (schema in docs/cli.md).") var json = false
+    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.") var detailedExitCode = false
+    @Argument(help: "The stack file.") var stack: String
+
+    func run() async throws {
+        let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .apply, allowDeletingProtected: true)
+        guard run.show(json: json) else { throw ExitCode(1) }
+        if detailedExitCode && run.plan.hasChanges { throw ExitCode(2) }
+    }
+}
+
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make AWS match the stack file: show the plan, ask, carry it out.",
+        discussion: "Asks for 'yes' on a terminal. Without a terminal it refuses unless --auto-approve is given.")
+
+    @OptionGroup var aws: AWSOptions
+    @OptionGroup var waiting: WaitOptions
+    @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
+    @Flag(help: "Print the plan as JSON before carrying it out.") var json = false
+    @Flag(help: "Allow the plan to replace or delete a load balancer that has deletion protection on.") var disableDeletionProtection = false
+    @Argument(help: "The stack file.") var stack: String
+
+    func run() async throws {
+        let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .apply, allowDeletingProtected: disableDeletionProtection)
+        guard run.show(json: json) else { throw ExitCode(1) }
+        guard run.plan.hasChanges else { return }
+        try Reconciliation.confirm("Apply these changes to \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove)
+        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+    }
+}
+
+struct Destroy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete everything the stack owns (found by its tags), dependents first. Existing entries are never touched.")
+
+    @OptionGroup var aws: AWSOptions
+    @OptionGroup var waiting: WaitOptions
+    @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
+    @Flag(help: "Print the plan as JSON before carrying it out.") var json = false
+    @Flag(help: "Turn deletion protection off on the stack's load balancers so they can be deleted.") var disableDeletionProtection = false
+    @Argument(help: "The stack file.") var stack: String
+
+    func run() async throws {
+        let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .destroy, allowDeletingProtected: disableDeletionProtection)
+        guard run.show(json: json) else { throw ExitCode(1) }
+        guard run.plan.hasChanges else { return }
+        try Reconciliation.confirm("Destroy everything stack \(run.stack.name.value) owns in \(run.stack.region.value)?", autoApprove: autoApprove)
+        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+    }
+}
