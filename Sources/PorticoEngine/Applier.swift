@@ -71,7 +71,8 @@ public struct Applier: Sendable {
         await seed(outputs)
         let context = ApplyContext(stack: stack, world: world, outputs: outputs, ec2: EC2Calls(client: client), elbv2: ELBv2Calls(client: client),
                                    acm: ACMCalls(client: client), route53: Route53Calls(client: client), wait: wait,
-                                   sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection)
+                                   sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection,
+                                   runID: "\(client.clock().timeIntervalSince1970)-\(client.random())")
         let (steps, needs) = Self.schedule(plan, graph: graph)
         var states: [Outcome?] = Array(repeating: nil, count: steps.count)
         var started = Set<Int>()

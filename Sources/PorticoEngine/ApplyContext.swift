@@ -61,6 +61,8 @@ struct ApplyContext: Sendable {
     let clock: @Sendable () -> Date
     let report: @Sendable (String) -> Void
     let disableDeletionProtection: Bool
+    /// Different for every apply run.
+    let runID: String
 
     var stackName: String { stack.name.value }
 

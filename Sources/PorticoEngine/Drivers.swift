@@ -29,7 +29,9 @@ struct CertificateDriver: ResourceDriver {
         let key = step.node.key
         guard let spec = try context.resource(key).certificate else { return }
         // The token ties a retried request within the hour to the certificate already made.
-        let token = AWSNaming.idempotencyToken("\(context.stackName)/\(key)/\(spec.allNames.map(\.value).joined(separator: ","))/\(spec.keyAlgorithm.value)/\(step.liveID ?? "")")
+        // Scoped to this run: a retry of a request whose answer was lost gets the same
+        // certificate; a later apply (after a destroy, say) asks afresh.
+        let token = AWSNaming.idempotencyToken("\(context.runID)/\(context.stackName)/\(key)/\(spec.allNames.map(\.value).joined(separator: ","))/\(spec.keyAlgorithm.value)")
         let arn = try await context.acm.request(spec, idempotencyToken: token, tags: context.tags(for: key))
         context.report("requested certificate \(key): \(arn)")
         try await validate(key: key, arn: arn, spec: spec, context)
@@ -384,10 +386,22 @@ struct AliasRecordDriver: ResourceDriver {
         let (zone, sets, owner) = try await desiredSets(step.node.key, context)
         // CREATE, not UPSERT: a record someone else wrote since the plan makes the batch fail
         // whole, instead of being taken over. The ownership record goes in the same batch.
-        let ownerExists = context.world.aliasRecords.contains { $0.zoneID == zone.id && $0.owner.name == owner.name && $0.resourceKey == step.node.key }
-        var changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = sets.map { (.create, $0) }
-        changes.append((ownerExists ? .upsert : .create, owner))
-        try await context.route53.change(zoneID: zone.id, changes, comment: "portico \(context.stackName): \(step.node.key)")
+        let changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = (sets + [owner]).map { (.create, $0) }
+        do {
+            try await context.route53.change(zoneID: zone.id, changes, comment: "portico \(context.stackName): \(step.node.key)")
+        } catch let error as AWSError where error.code == "InvalidChangeBatch" {
+            // Already there: fine only if what is there is exactly what this step writes (an
+            // earlier, interrupted apply) or nothing at all (an emulator's stale journal).
+            let current = try await context.route53.recordSets(zoneID: zone.id).filter { $0.name == owner.name || $0.name == sets.first?.name }
+            let clashes = current.filter { live in
+                guard live.type == "A" || live.type == "AAAA" || live.type == "CNAME" || (live.type == "TXT" && live.name == owner.name) else { return false }
+                return !(sets + [owner]).contains { $0.name == live.name && $0.type == live.type && $0.alias == live.alias && (live.alias != nil || $0.values == live.values) }
+            }
+            guard clashes.isEmpty else {
+                throw ApplyError("\(clashes.map { "\($0.type) \($0.name)" }.joined(separator: ", ")) appeared in \(zone.name) after the plan and is not this stack's; nothing was written")
+            }
+            try await context.route53.change(zoneID: zone.id, (sets + [owner]).map { (.upsert, $0) }, comment: "portico \(context.stackName): \(step.node.key)")
+        }
         context.report("wrote \(sets.map(\.type).joined(separator: "+")) alias \(sets.first?.name ?? "") in \(zone.name)")
     }
 

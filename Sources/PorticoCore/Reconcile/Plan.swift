@@ -26,6 +26,8 @@ public struct PlanStep: Sendable, Equatable {
     public var liveID: String?
     /// The AWS name a created resource takes, where it has one.
     public var newName: String?
+    /// A deletion that is the second half of a replacement (counted with the replacement).
+    public var completesReplacement = false
 
     public init(node: StackGraph.Node, kind: EntryKind, action: Action, changes: [FieldChange] = [], reasons: [String] = [], liveID: String? = nil, newName: String? = nil) {
         self.node = node
@@ -52,7 +54,7 @@ public struct Plan: Sendable {
     public var changes: [PlanStep] { steps.filter { $0.action != .noop } }
     public var hasChanges: Bool { !changes.isEmpty }
 
-    public func count(_ action: PlanStep.Action) -> Int { steps.filter { $0.action == action }.count }
+    public func count(_ action: PlanStep.Action) -> Int { steps.filter { $0.action == action && !$0.completesReplacement }.count }
 
     /// `Plan: 3 to add, 1 to change, 1 to replace, 0 to destroy.`
     public var summary: String {

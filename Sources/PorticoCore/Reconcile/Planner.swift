@@ -193,8 +193,8 @@ public struct Planner {
             var step = step
             for edge in graph.edges where edge.from == step.node && renewed.contains(edge.to.key) && edge.to.part == .whole {
                 guard !step.changes.contains(where: { $0.field == knockOnField(edge.field) }) else { continue }
-                let value = FieldValue.text(edge.to.key)
-                step.changes.append(FieldChange(field: knockOnField(edge.field), live: value, desired: .text("\(edge.to.key) (new)"), forcesReplacement: false))
+                let word = edge.field == "forward" ? "forward \(edge.to.key)" : edge.to.key
+                step.changes.append(FieldChange(field: knockOnField(edge.field), live: .text(word), desired: .text("\(word) (new)"), forcesReplacement: false))
                 step.reasons.append("follows the replacement of \(edge.to.key)")
                 step.action = .update
             }
@@ -255,6 +255,9 @@ public struct Planner {
             let id = aliasID(record)
             guard replaced[id] != nil || !matched.contains(id) else { continue }
             deletions.append(PlanStep(node: StackGraph.Node(record.resourceKey), kind: .aliasRecord, action: .delete, reasons: [reason(id, record.resourceKey)], liveID: id))
+        }
+        for index in deletions.indices where deletions[index].node.part == .whole && replaced[deletions[index].liveID ?? ""] != nil {
+            deletions[index].completesReplacement = true
         }
         return deletions.enumerated().sorted { a, b in
             let rankA = Plan.deletionRank(a.element), rankB = Plan.deletionRank(b.element)
