@@ -58,6 +58,8 @@ final class LocalServer: @unchecked Sendable {
         process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         if let authAfter { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(authAfter) }
+        // Certificates turn ISSUED a second after they are asked for.
+        environment["MOTO_ACM_VALIDATION_WAIT"] = "1"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -90,10 +92,13 @@ final class LocalServer: @unchecked Sendable {
 }
 
 /// Runs a helper script and returns its standard output.
-func runScript(_ arguments: [String]) throws -> String {
+func runScript(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
     let out = Pipe()
     process.standardOutput = out
     try process.run()
