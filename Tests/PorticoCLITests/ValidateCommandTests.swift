@@ -169,12 +169,23 @@ import Testing
 }
 
 @Suite struct CommandsNotBuiltYet {
-    @Test(arguments: ["plan", "apply", "destroy", "drift"])
+    @Test(arguments: ["drift"])
     func sayPlainlyAndFail(_ command: String) throws {
         let run = try PorticoBinary.run([command, "stacks/askmeanything.yaml"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("portico \(command): not built yet"))
         #expect(run.stdout.isEmpty)
+    }
+
+    /// A broken file stops plan, apply and destroy before any AWS call: the endpoint given
+    /// here does not exist, and the error is the file's, not a connection failure.
+    @Test(arguments: ["plan", "apply", "destroy"])
+    func brokenFileStopsBeforeAWS(_ command: String) throws {
+        let run = try PorticoBinary.run([command, "--endpoint-url", "http://127.0.0.1:9", "Tests/Fixtures/broken/listener-port-not-allowed.yaml"],
+                                        environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "HOME": "/nonexistent"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("[listener-port-blocked]"), "\(run.stderr)")
+        #expect(run.stderr.contains("has errors; nothing was read from or changed in AWS"))
     }
 
     @Test func versionNamesTheLibraries() throws {
