@@ -13,12 +13,22 @@ final class CallCounter: @unchecked Sendable {
     var count: Int { lock.lock(); defer { lock.unlock() }; return calls }
 }
 
-/// Progress lines: timestamped, on standard error, so standard output stays the plan or JSON.
-struct Progress: Sendable {
-    let started = Date()
+/// Progress on standard error, so standard output stays the plan or JSON: timestamped lines;
+/// on a terminal, "waiting" messages share one live line that the next message replaces.
+final class Progress: @unchecked Sendable {
+    private let started = Date()
+    private let live = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    private let lock = NSLock()
+    private var lineOpen = false
+
     func line(_ text: String) {
-        let seconds = Date().timeIntervalSince(started)
-        FileHandle.standardError.write(Data(String(format: "[%6.1fs] ", seconds).appending(text + "\n").utf8))
+        let stamp = String(format: "[%6.1fs] ", Date().timeIntervalSince(started))
+        lock.lock()
+        defer { lock.unlock() }
+        var out = lineOpen ? "\r\u{1B}[K" : ""
+        lineOpen = live && text.hasPrefix("waiting for ")
+        out += stamp + text + (lineOpen ? "" : "\n")
+        FileHandle.standardError.write(Data(out.utf8))
     }
 }
 
@@ -68,6 +78,7 @@ struct Reconciliation {
             throw fail("reading AWS: \(error)")
         }
         var diagnostics = outcome.diagnostics
+        if mode == .apply && !diagnostics.hasErrors { diagnostics += LiveChecks.check(stack, outcome.world) }
         var plan = Plan(stack: stack.name.value, steps: [])
         if !diagnostics.hasErrors {
             let result = Planner(stack: stack, graph: graph, world: outcome.world).plan(mode: mode, allowDeletingProtected: allowDeletingProtected)

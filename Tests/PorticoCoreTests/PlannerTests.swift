@@ -264,3 +264,35 @@ struct NamingTests {
         #expect(token.count == 32 && token.allSatisfy { $0.isLetter || $0.isNumber })
     }
 }
+
+@Suite("checks against the live world")
+struct LiveChecksTests {
+    @Test("the converged world passes")
+    func clean() {
+        var fixture = ModelFixture()
+        #expect(LiveChecks.check(fixture.seed(), ConvergedWorld.make()).isEmpty)
+    }
+
+    @Test("instances in another VPC than the target group and the attached group are errors at the reference")
+    func instancesInAnotherVPC() {
+        var fixture = ModelFixture()
+        let stack = fixture.seed()
+        var world = ConvergedWorld.make()
+        for id in ConvergedWorld.instances { world.instances[id]?.vpcID = "vpc-0ther000000000000" }
+        let problems = LiveChecks.check(stack, world)
+        #expect(problems.map(\.code) == [.vpcMismatch, .vpcMismatch])
+        #expect(problems.map(\.location) == [stack.resource("web-sg")!.securityGroup!.attachTo[0].location, stack.resource("tg")!.targetGroup!.targets[0].location])
+    }
+
+    @Test("subnets found by tags in a single Availability Zone are an error at subnets")
+    func oneZone() {
+        var fixture = ModelFixture()
+        let stack = fixture.seed()
+        var world = ConvergedWorld.make()
+        world.existing["subnets"] = .subnets([LiveSubnet(id: "subnet-00000001", vpcID: ConvergedWorld.vpc, availabilityZone: "us-east-1a"),
+                                              LiveSubnet(id: "subnet-00000002", vpcID: ConvergedWorld.vpc, availabilityZone: "us-east-1a")])
+        let problems = LiveChecks.check(stack, world)
+        #expect(problems.map(\.code) == [.tooFewSubnets])
+        #expect(problems.first?.location == stack.resource("alb")!.loadBalancer!.subnetsLocation)
+    }
+}
