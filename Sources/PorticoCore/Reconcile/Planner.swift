@@ -78,13 +78,8 @@ public struct Planner {
             let desired = securityGroupFields(spec, baseName: baseName)
             let chosen = best(candidates, desired: { _ in desired }, live: { self.securityGroupLiveFields($0, baseName: baseName) })
             if let live = chosen { matched.insert(live.id) }
-            var step = decide(node, .securityGroup, desired: desired, live: chosen.map { securityGroupLiveFields($0, baseName: baseName) }, liveID: chosen?.id)
-            if step.action == .create || step.action == .replace {
-                let name = chosen.map { AWSNaming.replacementName(base: baseName, live: $0.name, limit: AWSNaming.securityGroupNameLimit) } ?? baseName
-                step.newName = name
-                checkNameFree(name, kind: .securityGroup, vpc: vpcID(spec.vpc.value), resource: resource, diagnostics: &diagnostics)
-            }
-            return step
+            let step = decide(node, .securityGroup, desired: desired, live: chosen.map { securityGroupLiveFields($0, baseName: baseName) }, liveID: chosen?.id)
+            return named(step, base: baseName, liveName: chosen?.name, limit: AWSNaming.securityGroupNameLimit, vpc: vpcID(spec.vpc.value), resource: resource, diagnostics: &diagnostics)
 
         case (.securityGroup(let spec), .ingress):
             let owner = byNode[StackGraph.Node(key)]
@@ -102,13 +97,8 @@ public struct Planner {
             let desired = targetGroupFields(spec, baseName: baseName)
             let chosen = best(candidates, desired: { _ in desired }, live: { self.targetGroupLiveFields($0, baseName: baseName) })
             if let live = chosen { matched.insert(live.arn) }
-            var step = decide(node, .targetGroup, desired: desired, live: chosen.map { targetGroupLiveFields($0, baseName: baseName) }, liveID: chosen?.arn)
-            if step.action == .create || step.action == .replace {
-                let name = chosen.map { AWSNaming.replacementName(base: baseName, live: $0.name, limit: AWSNaming.elbNameLimit) } ?? baseName
-                step.newName = name
-                checkNameFree(name, kind: .targetGroup, vpc: nil, resource: resource, diagnostics: &diagnostics)
-            }
-            return step
+            let step = decide(node, .targetGroup, desired: desired, live: chosen.map { targetGroupLiveFields($0, baseName: baseName) }, liveID: chosen?.arn)
+            return named(step, base: baseName, liveName: chosen?.name, limit: AWSNaming.elbNameLimit, vpc: nil, resource: resource, diagnostics: &diagnostics)
 
         case (.loadBalancer(let spec), .whole):
             let candidates = world.loadBalancers.filter { $0.tags.porticoResource(in: stackName) == key }
@@ -116,13 +106,8 @@ public struct Planner {
             let desired = loadBalancerFields(spec, baseName: baseName)
             let chosen = best(candidates, desired: { _ in desired }, live: { self.loadBalancerLiveFields($0, baseName: baseName) })
             if let live = chosen { matched.insert(live.arn) }
-            var step = decide(node, .loadBalancer, desired: desired, live: chosen.map { loadBalancerLiveFields($0, baseName: baseName) }, liveID: chosen?.arn)
-            if step.action == .create || step.action == .replace {
-                let name = chosen.map { AWSNaming.replacementName(base: baseName, live: $0.name, limit: AWSNaming.elbNameLimit) } ?? baseName
-                step.newName = name
-                checkNameFree(name, kind: .loadBalancer, vpc: nil, resource: resource, diagnostics: &diagnostics)
-            }
-            return step
+            let step = decide(node, .loadBalancer, desired: desired, live: chosen.map { loadBalancerLiveFields($0, baseName: baseName) }, liveID: chosen?.arn)
+            return named(step, base: baseName, liveName: chosen?.name, limit: AWSNaming.elbNameLimit, vpc: nil, resource: resource, diagnostics: &diagnostics)
 
         case (.loadBalancer(let spec), .listener(let port)):
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return nil }
@@ -151,6 +136,17 @@ public struct Planner {
         default:
             return nil
         }
+    }
+
+    /// The name a created resource takes: the base name, or for a replacement the form the live
+    /// one does not have. A name held by something else is an error at the entry.
+    private func named(_ step: PlanStep, base: String, liveName: String?, limit: Int, vpc: String?, resource: Resource, diagnostics: inout [Diagnostic]) -> PlanStep {
+        guard step.action == .create || step.action == .replace else { return step }
+        var step = step
+        let name = liveName.map { AWSNaming.replacementName(base: base, live: $0, limit: limit) } ?? base
+        step.newName = name
+        checkNameFree(name, kind: step.kind, vpc: vpc, resource: resource, diagnostics: &diagnostics)
+        return step
     }
 
     /// Among several live resources carrying the same entry key (left by an interrupted
