@@ -51,15 +51,15 @@ final class LocalServer: @unchecked Sendable {
 
     /// moto's server on a free loopback port; with `authAfter`, it checks signatures and IAM
     /// policies after that many requests.
-    static func moto(authAfter: Int? = nil) throws -> LocalServer {
+    static func moto(authAfter: Int? = nil, certificateWait: Int = 1) throws -> LocalServer {
         let port = freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         if let authAfter { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(authAfter) }
-        // Certificates turn ISSUED a second after they are asked for.
-        environment["MOTO_ACM_VALIDATION_WAIT"] = "1"
+        // Certificates turn ISSUED this many seconds after they are asked for.
+        environment["MOTO_ACM_VALIDATION_WAIT"] = String(certificateWait)
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

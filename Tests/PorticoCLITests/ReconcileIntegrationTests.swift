@@ -8,8 +8,8 @@ struct DemoWorld {
     let environment: [String: String]
     let ids: [String: Any]
 
-    init() throws {
-        server = try LocalServer.moto()
+    init(certificateWait: Int = 1) throws {
+        server = try LocalServer.moto(certificateWait: certificateWait)
         environment = [
             "AWS_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": "ap-northeast-2", "AWS_DEFAULT_REGION": "ap-northeast-2", "HOME": "/nonexistent",
@@ -224,5 +224,61 @@ struct ReconcileIntegrationTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("--auto-approve"))
         #expect(list(try world.read()["security_groups"]).isEmpty)
+    }
+
+    @Test("a certificate that is not issued in time: the steps needing it stop, the rest finish, and a second apply continues")
+    func certificateTimeoutThenContinue() throws {
+        let world = try DemoWorld(certificateWait: 8)
+        let first = try world.portico(["apply", "--auto-approve", "--poll-seconds", "0.5", "--certificate-timeout", "1", stack])
+        #expect(first.status == 1)
+        #expect(first.stderr.contains("gave up waiting for certificate cert to be issued after 1 s: PENDING_VALIDATION; ACM is waiting to see"), "\(first.stderr)")
+        #expect(first.stdout.contains("failed:  + cert"), "\(first.stdout)")
+        #expect(first.stdout.contains("not run: + alb/listener:443: needs cert"), "\(first.stdout)")
+        #expect(!first.stdout.contains("not run: + site"), "the alias record does not need the certificate: \(first.stdout)")
+        let partial = try world.read()
+        #expect(list(partial["load_balancers"]).count == 1, "independent steps should have finished")
+        #expect(list(partial["certificates"]).count == 1)
+
+        let plan = try world.portico(["plan", stack])
+        #expect(plan.stdout.contains("+   alb/listener:443"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("Plan: 1 to add, 1 to change, 0 to replace, 0 to destroy.") || plan.stdout.contains("Plan: 1 to add, 0 to change"), "\(plan.stdout)")
+        let second = try world.apply(stack)
+        #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+        let live = try world.read()
+        #expect(list(live["certificates"]).count == 1, "a second certificate was requested")
+        #expect(list(live["load_balancers"]).count == 1 && list(live["target_groups"]).count == 1 && list(live["security_groups"]).count == 2)
+        #expect(try world.portico(["plan", "--detailed-exitcode", stack]).status == 0)
+    }
+
+    @Test("deletion protection: destroy refuses without --disable-deletion-protection, and deletes with it")
+    func deletionProtection() throws {
+        let world = try DemoWorld()
+        let protected = try editedStack(stack, [("    subnets: public-subnets\n", "    subnets: public-subnets\n    deletion_protection: true\n")])
+        #expect(try world.apply(protected).status == 0)
+        #expect(list(try world.read()["load_balancers"]).first?["deletion_protection"] as? String == "true")
+        let refused = try world.portico(["destroy", "--auto-approve", protected])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("[deletion-protected]"), "\(refused.stderr)")
+        #expect(list(try world.read()["load_balancers"]).count == 1)
+        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", "--disable-deletion-protection", protected])
+        #expect(destroyed.status == 0, "\(destroyed.stdout)\n\(destroyed.stderr)")
+        #expect(list(try world.read()["load_balancers"]).isEmpty)
+    }
+
+    @Test("plan --json follows the documented schema")
+    func planJSON() throws {
+        let world = try DemoWorld()
+        let run = try world.portico(["plan", "--json", stack])
+        #expect(run.status == 0)
+        let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(document["schemaVersion"] as? Int == 1)
+        #expect(document["stack"] as? String == "askmeanything" && document["hasChanges"] as? Bool == true)
+        #expect(document["summary"] as? [String: Int] == ["add": 10, "change": 0, "replace": 0, "destroy": 0])
+        let steps = list(document["steps"])
+        #expect(steps.map { $0["address"] as? String ?? "" }.contains("alb/listener:443"))
+        let cert = steps.first { $0["address"] as? String == "cert" }
+        let validation = list(cert?["changes"]).first { $0["field"] as? String == "validation_records" }
+        #expect(validation?["desired"] as? [String: Bool] == ["knownAfterApply": true])
+        #expect((document["calls"] as? [String: Any])?["count"] as? Int ?? 0 > 0)
     }
 }

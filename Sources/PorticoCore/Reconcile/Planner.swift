@@ -350,6 +350,10 @@ public struct Planner {
             DesiredField("alternative_names", .setOf(spec.alternativeNames.map { DomainName.normalize($0.value) }.filter { $0 != domain }), forcesReplacement: true),
             DesiredField("key_algorithm", .text(spec.keyAlgorithm.value), forcesReplacement: true),
         ]
+        // A pending certificate is waited for (listeners cannot use it before); one ACM will
+        // never issue (failed, timed out, revoked, expired) is replaced.
+        let unusable: Set<String> = ["FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED"]
+        fields.append(DesiredField("status", .text("ISSUED"), forcesReplacement: live.map { unusable.contains($0.status) } ?? false))
         // The records ACM asks for are known once the certificate exists.
         if let live, let zone = world.zone(spec.validationZone.value.description) {
             let wanted = live.validationRecords.filter { DomainName.isWithin($0.name, zone: zone.name) }
@@ -375,6 +379,7 @@ public struct Planner {
             "domain": .text(domain),
             "alternative_names": .setOf(live.subjectAlternativeNames.map(DomainName.normalize).filter { $0 != domain }),
             "key_algorithm": .text(live.keyAlgorithm),
+            "status": .text(live.status),
             "validation_records": .setOf(present),
         ]
     }
