@@ -32,7 +32,7 @@ struct CertificateDriver: ResourceDriver {
         // Scoped to this run: a retry of a request whose answer was lost gets the same
         // certificate; a later apply (after a destroy, say) asks afresh.
         let token = AWSNaming.idempotencyToken("\(context.runID)/\(context.stackName)/\(key)/\(spec.allNames.map(\.value).joined(separator: ","))/\(spec.keyAlgorithm.value)")
-        let arn = try await context.acm.request(spec, idempotencyToken: token, tags: context.tags(for: key))
+        let arn = try await context.acm.request(spec, idempotencyToken: token, tags: context.tags(for: key) + [(Ownership.keyAlgorithmTag, spec.keyAlgorithm.value)])
         context.report("requested certificate \(key): \(arn)")
         try await validate(key: key, arn: arn, spec: spec, context)
     }

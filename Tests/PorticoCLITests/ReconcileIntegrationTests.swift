@@ -281,4 +281,32 @@ struct ReconcileIntegrationTests {
         #expect(validation?["desired"] as? [String: Bool] == ["knownAfterApply": true])
         #expect((document["calls"] as? [String: Any])?["count"] as? Int ?? 0 > 0)
     }
+
+    @Test("the wildcard example (EC key, named group, four records, one an alias of another) applies, settles and destroys")
+    func wildcardExample() throws {
+        let world = try DemoWorld()
+        var environment = world.environment
+        environment["AWS_REGION"] = "us-east-1"
+        environment["AWS_DEFAULT_REGION"] = "us-east-1"
+        _ = try runScript(["python3", PorticoBinary.path("Tests/Support/shop_world.py")], environment: environment)
+        let shop = try editedStack("stacks/wildcard-records.yaml", [("{ type: vpc, id: vpc-0123456789abcdef0 }", "{ type: vpc, tags: { Name: shop } }")])
+        let applied = try PorticoBinary.run(["apply", "--auto-approve", "--poll-seconds", "0.2", shop], environment: environment)
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        let settled = try PorticoBinary.run(["plan", "--detailed-exitcode", shop], environment: environment)
+        #expect(settled.status == 0, "\(settled.stdout)")
+
+        let read = { try runScript(["python3", PorticoBinary.path("Tests/Support/read_world.py"), "shop-front", "shop.example.net"], environment: environment) }
+        let live = try JSONSerialization.jsonObject(with: Data(try read().utf8)) as? [String: Any] ?? [:]
+        let records = list(live["records"])
+        let store = records.filter { $0["name"] as? String == "store.shop.example.net." && $0["alias"] != nil && !($0["alias"] is NSNull) }
+        #expect(store.map { $0["alias"] as? String } == ["www.shop.example.net", "www.shop.example.net"], "\(store)")
+        #expect(list(live["security_groups"]).contains { $0["name"] as? String == "shop-front-edge" })
+        #expect(list(live["certificates"]).first?["names"] as? [String] == ["*.shop.example.net", "shop.example.net"])
+
+        let destroyed = try PorticoBinary.run(["destroy", "--auto-approve", "--poll-seconds", "0.2", shop], environment: environment)
+        #expect(destroyed.status == 0, "\(destroyed.stdout)\n\(destroyed.stderr)")
+        let after = try JSONSerialization.jsonObject(with: Data(try read().utf8)) as? [String: Any] ?? [:]
+        #expect(list(after["records"]).map { $0["type"] as? String ?? "" }.sorted() == ["NS", "SOA"])
+        for kind in ["load_balancers", "target_groups", "security_groups", "certificates"] { #expect(list(after[kind]).isEmpty, "\(kind)") }
+    }
 }

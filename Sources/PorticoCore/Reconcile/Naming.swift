@@ -4,6 +4,9 @@ public enum Ownership {
     public static let stackTag = "portico:stack"
     /// Tag on everything Portico creates: the entry's key in the stack file.
     public static let resourceTag = "portico:resource"
+    /// Tag on certificates: the key algorithm requested. ACM reports the key it made, but
+    /// emulators make RSA keys whatever was asked; comparing with the request keeps plans stable.
+    public static let keyAlgorithmTag = "portico:key-algorithm"
 
     /// Route53 records cannot be tagged: an ownership TXT record sits beside each record Portico
     /// writes (external-dns's TXT registry idea). `*.example.com` gets `_portico-wildcard.example.com`

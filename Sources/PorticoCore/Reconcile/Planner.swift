@@ -378,7 +378,7 @@ public struct Planner {
         return [
             "domain": .text(domain),
             "alternative_names": .setOf(live.subjectAlternativeNames.map(DomainName.normalize).filter { $0 != domain }),
-            "key_algorithm": .text(live.keyAlgorithm),
+            "key_algorithm": .text(live.tags[Ownership.keyAlgorithmTag] ?? live.keyAlgorithm),
             "status": .text(live.status),
             "validation_records": .setOf(present),
         ]
