@@ -26,7 +26,8 @@ enum PlanText {
             out += head + "\n"
             if let id = step.liveID, step.action != .create { out += "        id: \(id)\n" }
             let width = step.changes.map(\.field.count).max() ?? 0
-            for change in step.changes {
+            // A new resource's empty sets say nothing (no instances to attach to, say).
+            for change in step.changes where !(change.live == nil && change.desired == .set([])) {
                 let field = (change.field + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0)
                 var line = "        \(field) "
                 if let live = change.live {
