@@ -47,6 +47,31 @@ actor Outputs {
     func recordsInUse() -> Set<DNSRecord> { Set(validationRecords.values.flatMap { $0 }) }
 }
 
+/// One holder at a time, across awaits (an actor alone is re-entered at each await). Instance
+/// security groups are read and written whole, so two groups attached at once must take turns.
+actor AsyncLock {
+    private var held = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { held = false } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// Everything a driver needs while apply runs.
 struct ApplyContext: Sendable {
     let stack: Stack
@@ -63,6 +88,7 @@ struct ApplyContext: Sendable {
     let disableDeletionProtection: Bool
     /// Different for every apply run.
     let runID: String
+    let instanceLock = AsyncLock()
 
     var stackName: String { stack.name.value }
 

@@ -49,10 +49,11 @@ struct CertificateDriver: ResourceDriver {
         // ACM fills in the records a few seconds after the request.
         let described = try await context.waitFor("the validation records of \(key)", timeout: 300) { () -> (LiveCertificate?, String) in
             let certificate = try await context.acm.describe(arn: arn, tags: [:])
+            // Ready when every name to validate has its record (`_token.<name>`).
             let names = Set(spec.allNames.map { DomainName.validatedName($0.value) })
-            let ready = certificate.validationRecords.count >= 1 && certificate.status != "FAILED"
-                && Set(certificate.validationRecords.map(\.name)).count >= min(1, names.count)
-            return (ready ? certificate : nil, "ACM has not published them yet")
+            let covered = Set(certificate.validationRecords.compactMap { record in record.name.firstIndex(of: ".").map { String(record.name[record.name.index(after: $0)...]) } })
+            let ready = certificate.status == "ISSUED" || names.isSubset(of: covered)
+            return (ready ? certificate : nil, "ACM has published records for \(covered.intersection(names).count) of \(names.count) names")
         }
         let records = described.validationRecords.filter { DomainName.isWithin($0.name, zone: zone.name) }
         await context.outputs.set(certificate: key, arn, records: records)
@@ -183,28 +184,32 @@ struct SecurityGroupDriver: ResourceDriver {
         }
     }
 
+    /// Adds the group to each instance's own groups. Read fresh and written under a lock: the
+    /// groups are replaced whole, so another step's change must not be lost.
     func attach(_ groupID: String, to instanceIDs: [String], _ context: ApplyContext) async throws {
         for instanceID in instanceIDs {
-            guard let instance = context.world.instances[instanceID] else { throw ApplyError("instance \(instanceID) was not found") }
-            guard !instance.securityGroupIDs.contains(groupID) else { continue }
-            try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: instance.securityGroupIDs + [groupID])
-            context.report("attached \(groupID) to \(instanceID)")
+            try await context.instanceLock.withLock {
+                guard let instance = try await context.ec2.describeInstances(ids: [instanceID]).first else { throw ApplyError("instance \(instanceID) was not found") }
+                guard !instance.securityGroupIDs.contains(groupID) else { return }
+                try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: instance.securityGroupIDs + [groupID])
+                context.report("attached \(groupID) to \(instanceID)")
+            }
         }
     }
 
     func detach(_ groupID: String, from instanceIDs: [String], _ context: ApplyContext) async throws {
         for instanceID in instanceIDs {
-            // Read again: another step of this apply may have changed the instance's groups.
-            guard let instance = try await context.ec2.describeInstances(ids: [instanceID]).first else { continue }
-            guard instance.securityGroupIDs.contains(groupID) else { continue }
-            var remaining = instance.securityGroupIDs.filter { $0 != groupID }
-            if remaining.isEmpty {
-                // An instance keeps at least one group: its VPC's default group.
-                let defaults = try await context.ec2.describeSecurityGroups(filters: [.init("vpc-id", [instance.vpcID]), .init("group-name", ["default"])])
-                remaining = defaults.map(\.id)
+            try await context.instanceLock.withLock {
+                guard let instance = try await context.ec2.describeInstances(ids: [instanceID]).first, instance.securityGroupIDs.contains(groupID) else { return }
+                var remaining = instance.securityGroupIDs.filter { $0 != groupID }
+                if remaining.isEmpty {
+                    // An instance keeps at least one group: its VPC's default group.
+                    let defaults = try await context.ec2.describeSecurityGroups(filters: [.init("vpc-id", [instance.vpcID]), .init("group-name", ["default"])])
+                    remaining = defaults.map(\.id)
+                }
+                try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: remaining)
+                context.report("detached \(groupID) from \(instanceID)")
             }
-            try await context.ec2.setInstanceGroups(instanceID: instanceID, groupIDs: remaining)
-            context.report("detached \(groupID) from \(instanceID)")
         }
     }
 
