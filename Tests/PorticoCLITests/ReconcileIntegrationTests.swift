@@ -309,4 +309,27 @@ struct ReconcileIntegrationTests {
         #expect(list(after["records"]).map { $0["type"] as? String ?? "" }.sorted() == ["NS", "SOA"])
         for kind in ["load_balancers", "target_groups", "security_groups", "certificates"] { #expect(list(after[kind]).isEmpty, "\(kind)") }
     }
+
+    @Test("two groups attached to the same instances in one apply both stay, beside the instances' own group")
+    func twoGroupsOnOneInstance() throws {
+        let world = try DemoWorld()
+        let edited = try editedStack(stack, [("  web-tg:\n", """
+              mon-sg:
+                type: security_group
+                vpc: main-vpc
+                description: Metrics scrapes from the monitoring range
+                attach_to: web-servers
+                ingress:
+                  - { protocol: tcp, port: 9100, from: 10.99.0.0/16 }
+              web-tg:
+
+            """)])
+        let applied = try world.apply(edited)
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        let instanceGroups = try world.read()["instances"] as? [String: [String]] ?? [:]
+        for instance in world.instances {
+            #expect(instanceGroups[instance] == ["askmeanything-mon-sg", "askmeanything-web-sg", "ssh"], "\(instance)")
+        }
+        #expect(try world.portico(["plan", "--detailed-exitcode", edited]).status == 0)
+    }
 }
