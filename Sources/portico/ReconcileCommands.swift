@@ -141,6 +141,18 @@ struct Reconciliation {
     }
 }
 
+extension Reconciliation {
+    /// apply and destroy: plan, show, ask, run; exit 1 when anything stops it.
+    static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, autoApprove: Bool, json: Bool,
+                         disableDeletionProtection: Bool, question: String) async throws {
+        let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection)
+        guard run.show(json: json) else { throw ExitCode(1) }
+        guard run.plan.hasChanges else { return }
+        try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove)
+        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+    }
+}
+
 /// Waiting flags shared by apply and destroy.
 struct WaitOptions: ParsableArguments {
     @Option(help: "Seconds between checks while waiting for AWS.")
@@ -191,11 +203,8 @@ struct Apply: AsyncParsableCommand {
     @Argument(help: "The stack file.") var stack: String
 
     func run() async throws {
-        let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .apply, allowDeletingProtected: disableDeletionProtection)
-        guard run.show(json: json) else { throw ExitCode(1) }
-        guard run.plan.hasChanges else { return }
-        try Reconciliation.confirm("Apply these changes to \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove)
-        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+        try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, autoApprove: autoApprove, json: json,
+                                          disableDeletionProtection: disableDeletionProtection, question: "Apply these changes to")
     }
 }
 
@@ -211,10 +220,7 @@ struct Destroy: AsyncParsableCommand {
     @Argument(help: "The stack file.") var stack: String
 
     func run() async throws {
-        let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .destroy, allowDeletingProtected: disableDeletionProtection)
-        guard run.show(json: json) else { throw ExitCode(1) }
-        guard run.plan.hasChanges else { return }
-        try Reconciliation.confirm("Destroy everything stack \(run.stack.name.value) owns in \(run.stack.region.value)?", autoApprove: autoApprove)
-        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+        try await Reconciliation.carryOut(.destroy, stack: stack, aws: aws, waiting: waiting, autoApprove: autoApprove, json: json,
+                                          disableDeletionProtection: disableDeletionProtection, question: "Destroy everything owned by")
     }
 }
