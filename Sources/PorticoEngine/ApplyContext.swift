@@ -105,33 +105,21 @@ struct ApplyContext: Sendable {
     // MARK: References, resolved to ids
 
     func vpcID(_ reference: Reference) throws -> String {
-        switch reference {
-        case .awsID(let id): return id
-        case .entry(let key):
-            guard case .vpc(let id) = world.existing[key] else { throw ApplyError("the vpc '\(key)' was not found") }
-            return id
-        }
+        guard let id = world.vpcID(reference) else { throw ApplyError("the vpc '\(reference)' was not found") }
+        return id
     }
 
     func subnetIDs(_ references: [Located<Reference>]) throws -> [String] {
-        try references.flatMap { reference -> [String] in
-            switch reference.value {
-            case .awsID(let id): return [id]
-            case .entry(let key):
-                guard case .subnets(let subnets) = world.existing[key] else { throw ApplyError("the subnets '\(key)' were not found") }
-                return subnets.map(\.id)
-            }
+        try references.flatMap { reference in
+            guard let ids = world.subnetIDs(reference.value) else { throw ApplyError("the subnets '\(reference.value)' were not found") }
+            return ids
         }
     }
 
     func instanceIDs(_ references: [Located<Reference>]) throws -> [String] {
-        try references.flatMap { reference -> [String] in
-            switch reference.value {
-            case .awsID(let id): return [id]
-            case .entry(let key):
-                guard case .instances(let instances) = world.existing[key] else { throw ApplyError("the instances '\(key)' were not found") }
-                return instances.map(\.id)
-            }
+        try references.flatMap { reference in
+            guard let ids = world.instanceIDs(reference.value) else { throw ApplyError("the instances '\(reference.value)' were not found") }
+            return ids
         }
     }
 
@@ -210,7 +198,6 @@ extension AWSError {
     /// Whether the error says the thing is already gone: deleting it again succeeds.
     var isNotFound: Bool {
         guard let code else { return false }
-        return code.hasSuffix("NotFound") || code.hasSuffix(".NotFound") || code == "ResourceNotFoundException"
-            || code == "NoSuchHostedZone" || code == "InvalidGroup.NotFound"
+        return code.hasSuffix("NotFound") || code == "ResourceNotFoundException" || code == "NoSuchHostedZone"
     }
 }

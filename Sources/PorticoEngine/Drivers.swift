@@ -59,7 +59,7 @@ struct CertificateDriver: ResourceDriver {
         await context.outputs.set(certificate: key, arn, records: records)
         let existing = context.world.zoneRecords[zone.id] ?? []
         let missing = records.filter { record in
-            !existing.contains { $0.name == record.name && $0.type == record.type && $0.values.map(DomainName.normalize).contains(DomainName.normalize(record.value)) }
+            !existing.contains { $0.holds(record) }
         }
         if !missing.isEmpty {
             try await context.route53.change(zoneID: zone.id, missing.map { (.upsert, LiveRecordSet(name: $0.name, type: $0.type, ttl: 300, values: [$0.value])) },
@@ -93,7 +93,7 @@ struct CertificateDriver: ResourceDriver {
         let inUse = await context.outputs.recordsInUse()
         let existing = context.world.zoneRecords[zone.id] ?? []
         let removable = live.validationRecords.filter { !inUse.contains($0) }.compactMap { record in
-            existing.first { $0.name == record.name && $0.type == record.type && $0.values.map(DomainName.normalize).contains(DomainName.normalize(record.value)) }
+            existing.first { $0.holds(record) }
         }
         for set in removable {
             do {

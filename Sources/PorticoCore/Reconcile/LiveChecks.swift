@@ -3,11 +3,10 @@
 /// VPC than its instances, a load balancer in one Availability Zone.
 public enum LiveChecks {
     public static func check(_ stack: Stack, _ world: LiveWorld) -> [Diagnostic] {
-        let planner = Planner(stack: stack, graph: StackGraph(stack: stack), world: world)
         var diagnostics: [Diagnostic] = []
         func instancesOutside(_ vpc: String, _ references: [Located<Reference>]) -> [(Located<Reference>, [String])] {
             references.compactMap { reference in
-                let ids = planner.instanceIDs([reference])
+                let ids = world.instanceIDs(reference.value) ?? []
                 let outside = ids.filter { id in world.instances[id].map { $0.vpcID != vpc } ?? false }
                 return outside.isEmpty ? nil : (reference, outside)
             }
@@ -16,12 +15,12 @@ public enum LiveChecks {
             let key = resource.key.value
             switch resource.spec {
             case .targetGroup(let spec):
-                let vpc = planner.vpcID(spec.vpc.value)
+                guard let vpc = world.vpcID(spec.vpc.value) else { continue }
                 for (reference, outside) in instancesOutside(vpc, spec.targets) {
                     diagnostics.append(.error(.vpcMismatch, "'\(key)' is in \(vpc), but its targets \(outside.joined(separator: ", ")) are in \(world.instances[outside[0]]?.vpcID ?? "another VPC"); a target group only reaches instances in its own VPC", at: reference.location))
                 }
             case .securityGroup(let spec):
-                let vpc = planner.vpcID(spec.vpc.value)
+                guard let vpc = world.vpcID(spec.vpc.value) else { continue }
                 for (reference, outside) in instancesOutside(vpc, spec.attachTo) {
                     diagnostics.append(.error(.vpcMismatch, "'\(key)' is in \(vpc), but \(outside.joined(separator: ", ")) are in \(world.instances[outside[0]]?.vpcID ?? "another VPC"); a group can only be attached to instances in its VPC", at: reference.location))
                 }
@@ -41,8 +40,7 @@ public enum LiveChecks {
                 } else if let vpc = vpcs.first {
                     for group in spec.securityGroups {
                         guard case .entry(let groupKey) = group.value, let groupSpec = stack.resource(groupKey)?.securityGroup else { continue }
-                        let groupVPC = planner.vpcID(groupSpec.vpc.value)
-                        if groupVPC != vpc {
+                        if let groupVPC = world.vpcID(groupSpec.vpc.value), groupVPC != vpc {
                             diagnostics.append(.error(.vpcMismatch, "'\(key)' is in \(vpc) (its subnets), but its security group '\(groupKey)' is in \(groupVPC)", at: group.location))
                         }
                     }

@@ -301,6 +301,37 @@ public struct LiveWorld: Sendable {
         if case .hostedZone(let zone) = existing[key] { return zone }
         return nil
     }
+
+    // References resolved to AWS ids: a literal id as it is, an entry through its lookup; nil
+    // when the entry was not found.
+
+    public func vpcID(_ reference: Reference) -> String? {
+        switch reference {
+        case .awsID(let id): return id
+        case .entry(let key): if case .vpc(let id) = existing[key] { return id } else { return nil }
+        }
+    }
+
+    public func subnetIDs(_ reference: Reference) -> [String]? {
+        switch reference {
+        case .awsID(let id): return [id]
+        case .entry(let key): if case .subnets(let subnets) = existing[key] { return subnets.map(\.id) } else { return nil }
+        }
+    }
+
+    public func instanceIDs(_ reference: Reference) -> [String]? {
+        switch reference {
+        case .awsID(let id): return [id]
+        case .entry(let key): if case .instances(let instances) = existing[key] { return instances.map(\.id) } else { return nil }
+        }
+    }
+}
+
+extension LiveRecordSet {
+    /// Whether this record set holds `record` (as ACM asks for validation records).
+    public func holds(_ record: DNSRecord) -> Bool {
+        name == record.name && type == record.type && values.contains { DomainName.normalize($0) == DomainName.normalize(record.value) }
+    }
 }
 
 extension Dictionary where Key == String, Value == String {

@@ -310,36 +310,10 @@ public struct Planner {
     private func targetGroupName(_ arn: String) -> String { ownedTargetGroupKeys[arn] ?? arn }
     private func certificateName(_ arn: String) -> String { ownedCertificateKeys[arn] ?? arn }
 
-    func vpcID(_ reference: Reference) -> String {
-        switch reference {
-        case .awsID(let id): return id
-        case .entry(let key):
-            if case .vpc(let id) = world.existing[key] { return id }
-            return key
-        }
-    }
-
-    func subnetIDs(_ references: [Located<Reference>]) -> [String] {
-        references.flatMap { reference -> [String] in
-            switch reference.value {
-            case .awsID(let id): return [id]
-            case .entry(let key):
-                if case .subnets(let subnets) = world.existing[key] { return subnets.map(\.id) }
-                return [key]
-            }
-        }
-    }
-
-    func instanceIDs(_ references: [Located<Reference>]) -> [String] {
-        references.flatMap { reference -> [String] in
-            switch reference.value {
-            case .awsID(let id): return [id]
-            case .entry(let key):
-                if case .instances(let instances) = world.existing[key] { return instances.map(\.id) }
-                return [key]
-            }
-        }
-    }
+    // Unresolved entries read as their keys: the lookup's error is reported already.
+    func vpcID(_ reference: Reference) -> String { world.vpcID(reference) ?? reference.description }
+    func subnetIDs(_ references: [Located<Reference>]) -> [String] { references.flatMap { world.subnetIDs($0.value) ?? [$0.value.description] } }
+    func instanceIDs(_ references: [Located<Reference>]) -> [String] { references.flatMap { world.instanceIDs($0.value) ?? [$0.value.description] } }
 
     // MARK: - Fields, kind by kind
 
@@ -371,8 +345,7 @@ public struct Planner {
            let zone = world.zone(zoneKey) {
             let records = world.zoneRecords[zone.id] ?? []
             for wanted in live.validationRecords where DomainName.isWithin(wanted.name, zone: zone.name) {
-                let found = records.contains { $0.name == wanted.name && $0.type == wanted.type && $0.values.contains { DomainName.normalize($0) == DomainName.normalize(wanted.value) } }
-                if found { present.append("\(wanted.name) \(wanted.type)") }
+                if records.contains(where: { $0.holds(wanted) }) { present.append("\(wanted.name) \(wanted.type)") }
             }
         }
         return [
