@@ -41,7 +41,7 @@ public struct Tag: Sendable, Equatable {
 }
 
 /// What an entry is. The raw values are the `type:` words of the stack format.
-public enum EntryKind: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum EntryKind: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case vpc
     case subnets
     case instances

@@ -65,6 +65,10 @@ struct ACMCalls: Sendable {
     func delete(arn: String) async throws {
         _ = try await client.json(.acm, "DeleteCertificate", ["CertificateArn": arn])
     }
+
+    func addTags(arn: String, _ tags: [(String, String)]) async throws {
+        _ = try await client.json(.acm, "AddTagsToCertificate", ["CertificateArn": arn, "Tags": tags.map { ["Key": $0.0, "Value": $0.1] }])
+    }
 }
 
 /// The Route53 calls Portico makes (botocore route53 service-2.json, REST-XML).

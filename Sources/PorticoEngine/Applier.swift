@@ -21,6 +21,8 @@ public struct Applier: Sendable {
 
     public struct Report: Sendable {
         public var outcomes: [Outcome]
+        /// Resources left as they were whose record of the applied spec was brought up to date.
+        public var recorded = 0
         public var succeeded: Bool { outcomes.allSatisfy { $0.state == .done } }
         public func count(_ predicate: (Outcome.State) -> Bool) -> Int { outcomes.filter { predicate($0.state) }.count }
     }
@@ -72,7 +74,8 @@ public struct Applier: Sendable {
         let context = ApplyContext(stack: stack, world: world, outputs: outputs, ec2: EC2Calls(client: client), elbv2: ELBv2Calls(client: client),
                                    acm: ACMCalls(client: client), route53: Route53Calls(client: client), wait: wait,
                                    sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection,
-                                   runID: "\(client.clock().timeIntervalSince1970)-\(client.random())")
+                                   runID: "\(client.clock().timeIntervalSince1970)-\(client.random())",
+                                   records: Self.records(plan, time: Int(client.clock().timeIntervalSince1970)))
         let (steps, needs) = Self.schedule(plan, graph: graph)
         var states: [Outcome?] = Array(repeating: nil, count: steps.count)
         var started = Set<Int>()
@@ -90,6 +93,7 @@ public struct Applier: Sendable {
                         let begin = Date()
                         do {
                             try await Self.perform(step, context)
+                            if step.action == .delete { try await Recorder.forget(step, context) } else { try await Recorder.record(step, context) }
                             return (index, .done, Date().timeIntervalSince(begin))
                         } catch {
                             return (index, .failed(Self.describe(error)), Date().timeIntervalSince(begin))
@@ -125,9 +129,32 @@ public struct Applier: Sendable {
                 startReady()
             }
         }
+        var recorded = 0
+        for step in Recorder.staleRecords(plan, world: world) {
+            do {
+                try await Recorder.record(step, context)
+                recorded += 1
+            } catch {
+                report("could not record the applied spec on \(step.address): \(Self.describe(error))")
+            }
+        }
         return Report(outcomes: states.enumerated().map { index, outcome in
             outcome ?? Outcome(step: steps[index], state: .skipped("not reached"), seconds: 0)
-        })
+        }, recorded: recorded)
+    }
+
+    /// Each node's record, stamped with the run's time.
+    static func records(_ plan: Plan, time: Int) -> [StackGraph.Node: String] {
+        var records: [StackGraph.Node: String] = [:]
+        for step in plan.steps where step.action != .delete {
+            if let record = step.record, records[step.node] == nil { records[step.node] = record.stamped(time).text }
+        }
+        return records
+    }
+
+    /// Whether running the plan would do anything: steps to carry out, or records to bring up to date.
+    public static func hasWork(_ plan: Plan, world: LiveWorld) -> Bool {
+        plan.hasChanges || !Recorder.staleRecords(plan, world: world).isEmpty
     }
 
     /// What is live and stays is what later steps point at, unless a step replaces it.

@@ -88,6 +88,8 @@ struct ApplyContext: Sendable {
     let disableDeletionProtection: Bool
     /// Different for every apply run.
     let runID: String
+    /// Each step's applied record, stamped with this run's time (see `Recorder`).
+    let records: [StackGraph.Node: String]
     let instanceLock = AsyncLock()
 
     var stackName: String { stack.name.value }

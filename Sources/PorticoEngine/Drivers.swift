@@ -383,8 +383,21 @@ struct AliasRecordDriver: ResourceDriver {
             throw ApplyError("alias record \(key) names \(id) directly; name a load balancer entry")
         }
         let sets = types.map { LiveRecordSet(name: name, type: $0, alias: target) }
-        let owner = LiveRecordSet(name: Ownership.ownerRecordName(for: name), type: "TXT", ttl: 300, values: [Ownership.ownerRecordValue(stack: context.stackName, resource: key)])
-        return (zone, sets, owner)
+        return (zone, sets, owner(name: name, key: key, context))
+    }
+
+    /// The ownership TXT, with the record of what this apply makes true.
+    func owner(name: String, key: String, _ context: ApplyContext) -> LiveRecordSet {
+        let applied = context.records[StackGraph.Node(key)]
+        return LiveRecordSet(name: Ownership.ownerRecordName(for: name), type: "TXT", ttl: 300,
+                             values: [Ownership.ownerRecordValue(stack: context.stackName, resource: key, applied: applied)])
+    }
+
+    /// Rewrites only the ownership TXT of a record that is as the file wants (its record was stale).
+    func writeOwner(_ step: PlanStep, _ context: ApplyContext) async throws {
+        guard step.action == .noop, let live = context.world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }) else { return }
+        let owner = owner(name: live.name, key: step.node.key, context)
+        try await context.route53.change(zoneID: live.zoneID, [(.upsert, owner)], comment: "portico \(context.stackName): \(step.node.key) record")
     }
 
     func create(_ step: PlanStep, _ context: ApplyContext) async throws {

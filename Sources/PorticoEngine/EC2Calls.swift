@@ -112,6 +112,13 @@ struct EC2Calls: Sendable {
         return id
     }
 
+    func createTags(resourceID: String, _ tags: [(String, String)]) async throws {
+        var parameters = QueryParameters()
+        parameters.add("ResourceId.1", resourceID)
+        parameters.addStructureList("Tag", count: tags.count, ec2: true) { [("Key", tags[$0].0), ("Value", tags[$0].1)] }
+        _ = try await client.query(.ec2, "CreateTags", parameters)
+    }
+
     /// `Authorize`/`RevokeSecurityGroupIngress`: one permission per source, so each rule is
     /// added or removed on its own.
     func changeIngress(_ action: String, groupID: String, permissions: [LivePermission]) async throws {

@@ -41,6 +41,20 @@ struct ELBv2Calls: Sendable {
         }
     }
 
+    func addTags(arn: String, _ tags: [(String, String)]) async throws {
+        var parameters = QueryParameters()
+        parameters.addList("ResourceArns", [arn], ec2: false)
+        Self.addTags(tags, to: &parameters)
+        _ = try await client.query(.elbv2, "AddTags", parameters)
+    }
+
+    func removeTags(arn: String, keys: [String]) async throws {
+        var parameters = QueryParameters()
+        parameters.addList("ResourceArns", [arn], ec2: false)
+        parameters.addList("TagKeys", keys, ec2: false)
+        _ = try await client.query(.elbv2, "RemoveTags", parameters)
+    }
+
     func describeLoadBalancers(arns: [String] = []) async throws -> [LiveLoadBalancer] {
         var parameters = QueryParameters()
         parameters.addList("LoadBalancerArns", arns, ec2: false)

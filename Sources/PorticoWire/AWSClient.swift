@@ -41,6 +41,15 @@ public struct AWSClient: Sendable {
     public var record: (@Sendable (CallRecord) -> Void)?
     /// False only for calls whose proof is in the body (STS AssumeRoleWithWebIdentity).
     public var signsRequests = true
+    /// A read-only client sends only Describe*, List* and Get* operations and refuses the rest
+    /// before signing: `drift` holds one, so it cannot change AWS whatever its code does.
+    public var readOnly = false
+
+    /// Whether an operation only reads (AWS's own naming convention, which its read-only managed
+    /// policies rely on too).
+    public static func isReadOperation(_ operation: String) -> Bool {
+        ["Describe", "List", "Get"].contains { operation.hasPrefix($0) }
+    }
 
     public init(region: String, credentials: CredentialProvider, endpoints: EndpointResolver, transport: HTTPTransport,
                 retry: RetryPolicy = .standard, record: (@Sendable (CallRecord) -> Void)? = nil) {
@@ -102,6 +111,11 @@ public struct AWSClient: Sendable {
     /// Signs and sends, retrying what is worth retrying within the policy and its time budget.
     func send(_ service: AWSService, _ operation: String, method: String, path: String, query: String,
               headers: [SigV4Request.Header], body: [UInt8]) async throws -> HTTPResponse {
+        if readOnly && !Self.isReadOperation(operation) {
+            let error = AWSError(service: service.name, operation: operation, kind: .refusedReadOnly, message: "read-only client")
+            record?(CallRecord(service: service.name, operation: operation, status: nil, attempts: 0, milliseconds: 0, error: error.description))
+            throw error
+        }
         let endpoint = try endpoints.endpoint(for: service, region: region)
         let started = clock()
         var attempt = 0

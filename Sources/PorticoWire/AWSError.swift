@@ -12,6 +12,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case malformedResponse(httpStatus: Int, reason: String)
         /// The retry budget ran out before an attempt succeeded.
         case budgetExhausted(seconds: Double)
+        /// Not sent: the client is read-only and the operation is not a read.
+        case refusedReadOnly
     }
 
     public var service: String
@@ -55,7 +57,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case .service(let code, let status): return Self.throttlingCodes.contains(code) || status == 429 || status >= 500
         case .transport: return true
         case .malformedResponse(let status, _): return status >= 500 || status == 429
-        case .budgetExhausted: return false
+        case .budgetExhausted, .refusedReadOnly: return false
         }
     }
 
@@ -71,6 +73,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             return "\(service) \(operation) returned a response Portico cannot read (HTTP \(status)): \(reason)\(request)"
         case .budgetExhausted(let seconds):
             return "\(service) \(operation) gave up\(attemptsText) when its \(Int(seconds)) s retry budget ran out; last error: \(message)"
+        case .refusedReadOnly:
+            return "\(service) \(operation) was not sent: this command is read-only and may only Describe, List or Get"
         }
     }
 }

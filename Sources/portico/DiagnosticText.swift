@@ -2,7 +2,7 @@ import Foundation
 import PorticoCore
 import PorticoStackFile
 
-/// Colour on a terminal, none when piped or when NO_COLOR is set (https://no-color.org).
+/// Colour on a terminal, none when piped, in CI, or when NO_COLOR is set (https://no-color.org).
 struct TerminalStyle {
     var color: Bool
 
@@ -11,7 +11,7 @@ struct TerminalStyle {
     static func forStandardOutput() -> TerminalStyle {
         let environment = ProcessInfo.processInfo.environment
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return TerminalStyle(color: isatty(STDOUT_FILENO) == 1 && !noColor && environment["TERM"] != "dumb")
+        return TerminalStyle(color: isatty(STDOUT_FILENO) == 1 && !noColor && environment["TERM"] != "dumb" && !RunEnvironment.isCI)
     }
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }

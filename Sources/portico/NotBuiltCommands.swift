@@ -14,8 +14,3 @@ extension NotBuiltYet {
     }
 }
 
-struct Drift: NotBuiltYet {
-    static let name = "drift"
-    static let configuration = CommandConfiguration(abstract: "Tell whether live AWS still matches the stack file (not built yet).")
-    @Argument(help: "The stack file.") var stack: String
-}

@@ -121,9 +121,4 @@ struct PlanDocument: Encodable {
         self.calls = Calls(count: calls, seconds: (seconds * 1000).rounded() / 1000)
     }
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
 }

@@ -17,7 +17,7 @@ final class CallCounter: @unchecked Sendable {
 /// on a terminal, "waiting" messages share one live line that the next message replaces.
 final class Progress: @unchecked Sendable {
     private let started = Date()
-    private let live = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    private let live = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" && !RunEnvironment.isCI
     private let lock = NSLock()
     private var lineOpen = false
 
@@ -44,7 +44,8 @@ struct Reconciliation {
     var counter: CallCounter
     var seconds: Double
 
-    static func prepare(path: String, aws: AWSOptions, mode: Planner.Mode, allowDeletingProtected: Bool) async throws -> Reconciliation {
+    static func prepare(path: String, aws: AWSOptions, mode: Planner.Mode, allowDeletingProtected: Bool, readOnly: Bool = false,
+                        beforeReading: ((AWSClient, Stack) async throws -> Void)? = nil) async throws -> Reconciliation {
         let validation = StackValidator.validate(path: path)
         let style = TerminalStyle(color: TerminalStyle.forStandardOutput().color && isatty(STDERR_FILENO) == 1)
         if !validation.diagnostics.isEmpty {
@@ -69,11 +70,13 @@ struct Reconciliation {
         } catch {
             throw fail("\(error)")
         }
-        let client = session.client()
+        var client = session.client()
+        client.readOnly = readOnly
+        try await beforeReading?(client, stack)
         let started = Date()
         let outcome: Observer.Outcome
         do {
-            outcome = try await Observer(client: client).observe(stack, strictLookups: mode == .apply)
+            outcome = try await Observer(client: client).observe(stack, strictLookups: mode != .destroy)
         } catch {
             throw fail("reading AWS: \(error)")
         }
@@ -129,8 +132,9 @@ struct Reconciliation {
         let done = report.count { $0 == .done }
         let failed = report.outcomes.filter { if case .failed = $0.state { true } else { false } }
         let skipped = report.outcomes.filter { if case .skipped = $0.state { true } else { false } }
+        let recorded = report.recorded > 0 ? " Recorded the applied spec on \(report.recorded) unchanged resource(s)." : ""
         if report.succeeded {
-            print("Done: \(done) step(s) carried out.")
+            print("Done: \(done) step(s) carried out.\(recorded)")
             return true
         }
         print("Stopped: \(done) step(s) done, \(failed.count) failed, \(skipped.count) not attempted.")
@@ -147,8 +151,8 @@ extension Reconciliation {
                          disableDeletionProtection: Bool, question: String) async throws {
         let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection)
         guard run.show(json: json) else { throw ExitCode(1) }
-        guard run.plan.hasChanges else { return }
-        try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove)
+        guard Applier.hasWork(run.plan, world: run.world) else { return }
+        if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
         guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
     }
 }

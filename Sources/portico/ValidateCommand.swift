@@ -13,13 +13,13 @@ struct Validate: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, dot
+        case text, json, dot, github
     }
 
     @Flag(help: "Print each stack's dependency graph, in creation order.")
     var graph = false
 
-    @Option(help: "Output format: text, json, or dot (Graphviz, with --graph).")
+    @Option(help: "Output format: text, json, github (GitHub Actions annotations), or dot (Graphviz, with --graph).")
     var format: Format = .text
 
     @Argument(help: "One or more stack files.")
@@ -50,6 +50,9 @@ struct Validate: ParsableCommand {
                 } else {
                     FileHandle.standardError.write(Data(DiagnosticText.render(validation.diagnostics, style: .plain).utf8))
                 }
+            case .github:
+                print(GitHubAnnotations.render(validation.diagnostics), terminator: "")
+                print(DiagnosticText.summary(path: path, validation: validation))
             case .json:
                 reports.append(ValidationReport(path: path, validation: validation, includeGraph: graph))
             }

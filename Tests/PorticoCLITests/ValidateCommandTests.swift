@@ -168,18 +168,10 @@ import Testing
     }
 }
 
-@Suite struct CommandsNotBuiltYet {
-    @Test(arguments: ["drift"])
-    func sayPlainlyAndFail(_ command: String) throws {
-        let run = try PorticoBinary.run([command, "stacks/askmeanything.yaml"])
-        #expect(run.status == 1)
-        #expect(run.stderr.contains("portico \(command): not built yet"))
-        #expect(run.stdout.isEmpty)
-    }
-
-    /// A broken file stops plan, apply and destroy before any AWS call: the endpoint given
+@Suite struct CommandsBeforeAWS {
+    /// A broken file stops plan, apply, destroy and drift before any AWS call: the endpoint given
     /// here does not exist, and the error is the file's, not a connection failure.
-    @Test(arguments: ["plan", "apply", "destroy"])
+    @Test(arguments: ["plan", "apply", "destroy", "drift"])
     func brokenFileStopsBeforeAWS(_ command: String) throws {
         let run = try PorticoBinary.run([command, "--endpoint-url", "http://127.0.0.1:9", "Tests/Fixtures/broken/listener-port-not-allowed.yaml"],
                                         environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "HOME": "/nonexistent"])
@@ -195,5 +187,14 @@ import Testing
         #expect(run.stdout.contains("libyaml 0."))
         #expect(run.stdout.contains("libcurl "))
         #expect(run.stdout.contains("libcrypto OpenSSL"))
+    }
+
+    /// `--format github`: one workflow command per problem, at the problem's line and column.
+    @Test func validateGitHubAnnotations() throws {
+        let run = try PorticoBinary.run(["validate", "--format", "github", "Tests/Fixtures/broken/listener-port-not-allowed.yaml"])
+        #expect(run.status == 1)
+        let annotation = run.stdout.split(separator: "\n").first { $0.hasPrefix("::error file=Tests/Fixtures/broken/listener-port-not-allowed.yaml,line=") }
+        #expect(annotation != nil, "\(run.stdout)")
+        #expect(annotation?.contains("title=portico%3A listener-port-blocked::") == true, "\(run.stdout)")
     }
 }

@@ -2,14 +2,14 @@
 /// with the stack file. Nothing here does I/O.
 
 /// An `existing` entry as found in AWS.
-public enum ResolvedEntry: Sendable, Equatable {
+public enum ResolvedEntry: Sendable, Codable, Equatable {
     case vpc(id: String)
     case subnets([LiveSubnet])
     case instances([LiveInstance])
     case hostedZone(LiveZone)
 }
 
-public struct LiveSubnet: Sendable, Equatable {
+public struct LiveSubnet: Sendable, Codable, Equatable {
     public var id: String
     public var vpcID: String
     public var availabilityZone: String
@@ -20,7 +20,7 @@ public struct LiveSubnet: Sendable, Equatable {
     }
 }
 
-public struct LiveInstance: Sendable, Equatable {
+public struct LiveInstance: Sendable, Codable, Equatable {
     public var id: String
     public var vpcID: String
     public var state: String
@@ -34,7 +34,7 @@ public struct LiveInstance: Sendable, Equatable {
     }
 }
 
-public struct LiveZone: Sendable, Equatable {
+public struct LiveZone: Sendable, Codable, Equatable {
     /// Without the `/hostedzone/` prefix.
     public var id: String
     /// Normalised: lower case, no trailing dot.
@@ -45,7 +45,7 @@ public struct LiveZone: Sendable, Equatable {
     }
 }
 
-public struct DNSRecord: Sendable, Hashable {
+public struct DNSRecord: Sendable, Codable, Hashable {
     public var name: String
     public var type: String
     public var value: String
@@ -56,7 +56,7 @@ public struct DNSRecord: Sendable, Hashable {
     }
 }
 
-public struct LiveCertificate: Sendable, Equatable {
+public struct LiveCertificate: Sendable, Codable, Equatable {
     public var arn: String
     public var domain: String
     /// Every name the certificate covers, the domain included (as ACM reports them).
@@ -80,7 +80,7 @@ public struct LiveCertificate: Sendable, Equatable {
 }
 
 /// One ingress permission for one source, as EC2 lists them.
-public struct LivePermission: Sendable, Hashable {
+public struct LivePermission: Sendable, Codable, Hashable {
     /// `tcp`, `udp`, `icmp`, `icmpv6` or `-1` (all).
     public var ipProtocol: String
     public var fromPort: Int?
@@ -97,7 +97,7 @@ public struct LivePermission: Sendable, Hashable {
     }
 }
 
-public struct LiveSecurityGroup: Sendable, Equatable {
+public struct LiveSecurityGroup: Sendable, Codable, Equatable {
     public var id: String
     public var name: String
     public var vpcID: String
@@ -114,7 +114,7 @@ public struct LiveSecurityGroup: Sendable, Equatable {
     }
 }
 
-public struct LiveHealthCheck: Sendable, Equatable {
+public struct LiveHealthCheck: Sendable, Codable, Equatable {
     public var checkProtocol: String
     public var path: String
     /// A port number, or `traffic-port`.
@@ -136,7 +136,7 @@ public struct LiveHealthCheck: Sendable, Equatable {
     }
 }
 
-public struct LiveTargetGroup: Sendable, Equatable {
+public struct LiveTargetGroup: Sendable, Codable, Equatable {
     public var arn: String
     public var name: String
     public var vpcID: String
@@ -161,7 +161,7 @@ public struct LiveTargetGroup: Sendable, Equatable {
     }
 }
 
-public enum LiveListenerAction: Sendable, Equatable {
+public enum LiveListenerAction: Sendable, Codable, Equatable {
     case forward(targetGroupARN: String)
     /// ELB's own words: protocol `HTTPS`, port `443`, host `#{host}`, status `HTTP_301`.
     case redirect(protocol: String, port: String, host: String, path: String, query: String, status: String)
@@ -169,7 +169,7 @@ public enum LiveListenerAction: Sendable, Equatable {
     case other(String)
 }
 
-public struct LiveListener: Sendable, Equatable {
+public struct LiveListener: Sendable, Codable, Equatable {
     public var arn: String
     public var port: Int
     public var appProtocol: String
@@ -186,7 +186,7 @@ public struct LiveListener: Sendable, Equatable {
     }
 }
 
-public struct LiveLoadBalancer: Sendable, Equatable {
+public struct LiveLoadBalancer: Sendable, Codable, Equatable {
     public var arn: String
     public var name: String
     public var scheme: String
@@ -218,7 +218,7 @@ public struct LiveLoadBalancer: Sendable, Equatable {
     }
 }
 
-public struct AliasTarget: Sendable, Equatable {
+public struct AliasTarget: Sendable, Codable, Equatable {
     public var hostedZoneID: String
     public var dnsName: String
     public var evaluateTargetHealth: Bool
@@ -229,7 +229,7 @@ public struct AliasTarget: Sendable, Equatable {
     }
 }
 
-public struct LiveRecordSet: Sendable, Equatable {
+public struct LiveRecordSet: Sendable, Codable, Equatable {
     public var name: String
     public var type: String
     public var ttl: Int?
@@ -248,7 +248,7 @@ public struct LiveRecordSet: Sendable, Equatable {
 }
 
 /// An alias record Portico owns: its A/AAAA record sets and the ownership TXT beside them.
-public struct LiveAliasRecord: Sendable, Equatable {
+public struct LiveAliasRecord: Sendable, Codable, Equatable {
     public var zoneID: String
     public var name: String
     public var recordSets: [LiveRecordSet]
@@ -264,7 +264,7 @@ public struct LiveAliasRecord: Sendable, Equatable {
 }
 
 /// Something in AWS that holds a name the stack wants but that this stack does not own.
-public struct NameHolder: Sendable, Equatable {
+public struct NameHolder: Sendable, Codable, Equatable {
     public var kind: EntryKind
     public var name: String
     public var id: String

@@ -17,13 +17,18 @@ public enum Ownership {
         return "_portico." + name
     }
 
-    /// The TXT value of an ownership record, quoted as Route53 stores TXT strings.
-    public static func ownerRecordValue(stack: String, resource: String) -> String {
-        "\"heritage=portico,portico/stack=\(stack),portico/resource=\(resource)\""
+    /// The TXT value of an ownership record, quoted as Route53 stores TXT strings; `applied` is
+    /// the record of the spec last applied (see `AppliedRecord`).
+    public static func ownerRecordValue(stack: String, resource: String, applied: String? = nil) -> String {
+        "\"heritage=portico,portico/stack=\(stack),portico/resource=\(resource)\(applied.map { ",portico/applied=\($0)" } ?? "")\""
     }
 
     /// Reads an ownership TXT value back: (stack, resource), or nil when it is not Portico's.
     public static func parseOwnerRecordValue(_ value: String) -> (stack: String, resource: String)? {
+        parseOwnerRecord(value).map { ($0.stack, $0.resource) }
+    }
+
+    public static func parseOwnerRecord(_ value: String) -> (stack: String, resource: String, applied: String?)? {
         var text = value
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
         var fields: [String: String] = [:]
@@ -32,7 +37,7 @@ public enum Ownership {
             fields[String(part[..<equals])] = String(part[part.index(after: equals)...])
         }
         guard fields["heritage"] == "portico", let stack = fields["portico/stack"], let resource = fields["portico/resource"] else { return nil }
-        return (stack, resource)
+        return (stack, resource, fields["portico/applied"])
     }
 }
 

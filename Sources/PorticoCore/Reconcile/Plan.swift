@@ -28,6 +28,8 @@ public struct PlanStep: Sendable, Equatable {
     public var newName: String?
     /// A deletion that is the second half of a replacement (counted with the replacement).
     public var completesReplacement = false
+    /// What this step makes true, kept with the resource once done (not for deletions).
+    public var record: AppliedRecord?
 
     public init(node: StackGraph.Node, kind: EntryKind, action: Action, changes: [FieldChange] = [], reasons: [String] = [], liveID: String? = nil, newName: String? = nil) {
         self.node = node

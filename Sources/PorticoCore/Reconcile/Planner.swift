@@ -2,7 +2,9 @@
 /// decides create / update / replace / delete, and adds the knock-on steps a replacement needs
 /// (a listener moved to a new target group before the old one goes).
 public struct Planner {
-    public enum Mode: Sendable { case apply, destroy }
+    /// `drift` plans like `apply` without the knock-on steps of replacements and the checks
+    /// that only matter to a run (names free, deletion protection): it describes, it does not act.
+    public enum Mode: Sendable { case apply, destroy, drift }
 
     public struct Result: Sendable {
         public var plan: Plan
@@ -14,6 +16,8 @@ public struct Planner {
     let graph: StackGraph
     let world: LiveWorld
     let stackName: String
+    /// The hash of the file's resource keys, kept in every applied record.
+    let members: String
 
     // Live ids of what this stack owns, to the entry key that owns them.
     var ownedGroupKeys: [String: String] = [:]
@@ -26,6 +30,7 @@ public struct Planner {
         self.graph = graph
         self.world = world
         self.stackName = stack.name.value
+        self.members = AppliedRecord.membersHash(stack.resources.map(\.key.value))
         for group in world.securityGroups { if let key = group.tags.porticoResource(in: stackName) { ownedGroupKeys[group.id] = key } }
         for targetGroup in world.targetGroups { if let key = targetGroup.tags.porticoResource(in: stackName) { ownedTargetGroupKeys[targetGroup.arn] = key } }
         for certificate in world.certificates { if let key = certificate.tags.porticoResource(in: stackName) { ownedCertificateKeys[certificate.arn] = key } }
@@ -38,7 +43,7 @@ public struct Planner {
         var steps: [PlanStep] = []
         var diagnostics: [Diagnostic] = []
         var matched = Set<String>() // live ids kept for an entry
-        if mode == .apply {
+        if mode != .destroy {
             var byNode: [StackGraph.Node: PlanStep] = [:]
             for node in graph.creationOrder where !graph.isExisting.contains(node.key) {
                 guard let resource = stack.resource(node.key) else { continue }
@@ -47,10 +52,11 @@ public struct Planner {
                     steps.append(step)
                 }
             }
-            steps = addKnockOnSteps(steps)
+            if mode == .apply { steps = addKnockOnSteps(steps) }
         }
         steps += deletions(keeping: matched, steps: steps, mode: mode)
-        for step in steps where step.kind == .loadBalancer && step.node.part == .whole && (step.action == .delete || step.action == .replace) {
+        if mode == .drift { diagnostics = [] }
+        for step in steps where mode != .drift && step.kind == .loadBalancer && step.node.part == .whole && (step.action == .delete || step.action == .replace) {
             if let live = world.loadBalancers.first(where: { $0.arn == step.liveID }), live.deletionProtection, !allowDeletingProtected {
                 let location = stack.resource(step.node.key)?.key.location ?? SourceLocation(file: stack.file, line: 1, column: 1)
                 diagnostics.append(.error(.deletionProtected, "the load balancer '\(live.name)' has deletion protection on, and this plan would \(step.action == .delete ? "delete" : "replace") it; turn it off in AWS or pass --disable-deletion-protection", at: location))
@@ -86,7 +92,7 @@ public struct Planner {
             let live = world.securityGroups.first { $0.id == owner?.liveID }
             let desired = [DesiredField("rules", .setOf(spec.ingress.flatMap { RuleText.desired($0, sourceName: referenceName) }))]
             if owner?.action == .create || owner?.action == .replace || live == nil {
-                return PlanStep(node: node, kind: .securityGroup, action: .create, changes: diff(desired: desired, live: [:]).map { withoutLive($0) })
+                return decide(node, .securityGroup, desired: desired, live: nil, liveID: nil)
             }
             let liveFields: [String: FieldValue] = ["rules": .setOf(live!.ingress.map { RuleText.live($0, sourceName: groupName) })]
             return decide(node, .securityGroup, desired: desired, live: liveFields, liveID: live!.id)
@@ -116,7 +122,7 @@ public struct Planner {
             let liveLoadBalancer = world.loadBalancers.first { $0.arn == owner?.liveID }
             guard owner?.action != .create, owner?.action != .replace, let liveLoadBalancer,
                   let live = liveLoadBalancer.listeners.first(where: { $0.port == port }) else {
-                return PlanStep(node: node, kind: .loadBalancer, action: .create, changes: diff(desired: desired, live: [:]).map { withoutLive($0) })
+                return decide(node, .loadBalancer, desired: desired, live: nil, liveID: nil)
             }
             return decide(node, .loadBalancer, desired: desired, live: listenerLiveFields(live), liveID: live.arn)
 
@@ -161,6 +167,12 @@ public struct Planner {
     }
 
     private func decide(_ node: StackGraph.Node, _ kind: EntryKind, desired: [DesiredField], live: [String: FieldValue]?, liveID: String?) -> PlanStep {
+        var step = decideAction(node, kind, desired: desired, live: live, liveID: liveID)
+        step.record = AppliedRecord(desired: desired, members: members)
+        return step
+    }
+
+    private func decideAction(_ node: StackGraph.Node, _ kind: EntryKind, desired: [DesiredField], live: [String: FieldValue]?, liveID: String?) -> PlanStep {
         guard let live else {
             return PlanStep(node: node, kind: kind, action: .create, changes: diff(desired: desired, live: [:]).map { withoutLive($0) })
         }
