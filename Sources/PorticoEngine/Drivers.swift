@@ -413,6 +413,9 @@ struct AliasRecordDriver: ResourceDriver {
             let current = try await context.route53.recordSets(zoneID: zone.id).filter { $0.name == owner.name || $0.name == sets.first?.name }
             let clashes = current.filter { live in
                 guard live.type == "A" || live.type == "AAAA" || live.type == "CNAME" || (live.type == "TXT" && live.name == owner.name) else { return false }
+                // This entry's own ownership record (from an earlier apply, with an older record of it).
+                if live.type == "TXT", let parsed = live.values.lazy.compactMap(Ownership.parseOwnerRecord).first,
+                   parsed.stack == context.stackName, parsed.resource == step.node.key { return false }
                 return !(sets + [owner]).contains { $0.name == live.name && $0.type == live.type && $0.alias == live.alias && (live.alias != nil || $0.values == live.values) }
             }
             guard clashes.isEmpty else {

@@ -13,7 +13,7 @@ struct Portico: AsyncParsableCommand {
         Exit codes: 0 success; 1 problems found or the command failed; 64 bad command line.
         """,
         version: "portico \(version)",
-        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Drift.self, Whoami.self, Version.self]
+        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Drift.self, Unlock.self, Whoami.self, Version.self]
     )
 }
 

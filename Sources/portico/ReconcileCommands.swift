@@ -43,9 +43,11 @@ struct Reconciliation {
     var diagnostics: [Diagnostic]
     var counter: CallCounter
     var seconds: Double
+    /// Held by apply and destroy from before the reads until the run ends.
+    var lock: HeldLock?
 
     static func prepare(path: String, aws: AWSOptions, mode: Planner.Mode, allowDeletingProtected: Bool, readOnly: Bool = false,
-                        beforeReading: ((AWSClient, Stack) async throws -> Void)? = nil) async throws -> Reconciliation {
+                        beforeReading: ((AWSClient, Stack) async throws -> HeldLock?)? = nil) async throws -> Reconciliation {
         let validation = StackValidator.validate(path: path)
         let style = TerminalStyle(color: TerminalStyle.forStandardOutput().color && isatty(STDERR_FILENO) == 1)
         if !validation.diagnostics.isEmpty {
@@ -72,12 +74,20 @@ struct Reconciliation {
         }
         var client = session.client()
         client.readOnly = readOnly
-        try await beforeReading?(client, stack)
+        let lock: HeldLock?
+        do {
+            lock = try await beforeReading?(client, stack)
+        } catch let error as AWSError {
+            throw fail("taking the stack's lock: \(error)")
+        } catch let error as ApplyError {
+            throw fail(error.message)
+        }
         let started = Date()
         let outcome: Observer.Outcome
         do {
             outcome = try await Observer(client: client).observe(stack, strictLookups: mode != .destroy)
         } catch {
+            await lock?.release(progress: Progress())
             throw fail("reading AWS: \(error)")
         }
         var diagnostics = outcome.diagnostics
@@ -89,17 +99,26 @@ struct Reconciliation {
             diagnostics += result.diagnostics
         }
         return Reconciliation(stack: stack, graph: graph, session: session, client: client, world: outcome.world, plan: plan,
-                              diagnostics: diagnostics, counter: counter, seconds: Date().timeIntervalSince(started))
+                              diagnostics: diagnostics, counter: counter, seconds: Date().timeIntervalSince(started), lock: lock)
     }
 
     var callLine: String { "AWS: \(counter.count) calls in \(String(format: "%.2f", seconds)) s." }
 
-    /// Prints the plan (text or JSON) and any plan-time problems. Returns false when a problem stops it.
-    func show(json: Bool) -> Bool {
+    var document: PlanDocument { PlanDocument(plan: plan, region: stack.region.value, diagnostics: diagnostics, calls: counter.count, seconds: seconds) }
+
+    /// Prints the plan in `format` and any plan-time problems. Returns false when a problem stops it.
+    func show(_ format: ReportFormat) -> Bool {
         let style = TerminalStyle.forStandardOutput()
-        if json {
-            print(PlanDocument(plan: plan, region: stack.region.value, diagnostics: diagnostics, calls: counter.count, seconds: seconds).json())
-        } else {
+        switch format {
+        case .json:
+            print(document.json())
+        case .markdown:
+            print(PlanMarkdown.render(plan, stack: stack, diagnostics: diagnostics, calls: callLine), terminator: "")
+        case .github:
+            print(GitHubAnnotations.render(diagnostics), terminator: "")
+            if !diagnostics.hasErrors { print(PlanText.render(plan, style: .plain), terminator: "") }
+            print(callLine)
+        case .text:
             if !diagnostics.isEmpty {
                 FileHandle.standardError.write(Data(DiagnosticText.render(diagnostics, style: TerminalStyle(color: style.color && isatty(STDERR_FILENO) == 1)).utf8))
             }
@@ -108,6 +127,8 @@ struct Reconciliation {
         }
         return !diagnostics.hasErrors
     }
+
+    func releaseLock(_ progress: Progress) async { await lock?.release(progress: progress) }
 
     /// Asks on a terminal; refuses without one unless approved in advance.
     static func confirm(_ question: String, autoApprove: Bool) throws {
@@ -124,8 +145,7 @@ struct Reconciliation {
     }
 
     /// Runs the plan and prints what was and was not done.
-    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool) async -> Bool {
-        let progress = Progress()
+    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool, progress: Progress) async -> Bool {
         let applier = Applier(stack: stack, graph: graph, world: world, plan: plan, client: client, wait: wait, parallelism: parallelism,
                               disableDeletionProtection: disableDeletionProtection, report: progress.line)
         let report = await applier.run()
@@ -146,14 +166,26 @@ struct Reconciliation {
 }
 
 extension Reconciliation {
-    /// apply and destroy: plan, show, ask, run; exit 1 when anything stops it.
-    static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, autoApprove: Bool, json: Bool,
-                         disableDeletionProtection: Bool, question: String) async throws {
-        let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection)
-        guard run.show(json: json) else { throw ExitCode(1) }
-        guard Applier.hasWork(run.plan, world: run.world) else { return }
-        if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
-        guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection) else { throw ExitCode(1) }
+    /// apply and destroy: lock, plan, show, ask, run, unlock; exit 1 when anything stops it.
+    static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, autoApprove: Bool,
+                         format: ReportFormat, disableDeletionProtection: Bool, question: String) async throws {
+        let progress = Progress()
+        let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection, beforeReading: { client, stack in
+            try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
+                                    poll: waiting.pollSeconds, progress: progress)
+        })
+        do {
+            guard run.show(format) else { throw ExitCode(1) }
+            if Applier.hasWork(run.plan, world: run.world) {
+                if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
+                guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                        progress: progress) else { throw ExitCode(1) }
+            }
+        } catch {
+            await run.releaseLock(progress)
+            throw error
+        }
+        await run.releaseLock(progress)
     }
 }
 
@@ -183,31 +215,52 @@ struct PlanCommand: AsyncParsableCommand {
         discussion: "Exit 0 (with --detailed-exitcode: 0 no changes, 2 changes), 1 on an error.")
 
     @OptionGroup var aws: AWSOptions
-    @Flag(help: "Print the plan as JSON (schema in docs/cli.md).") var json = false
+    @Option(help: "Output format: text, json, markdown (for a pull-request comment) or github (annotations).") var format: ReportFormat = .text
+    @Flag(help: "Same as --format json.") var json = false
+    @Option(help: "Also write the plan to this file, for 'portico apply FILE' (refused there if the file or AWS moved since).") var out: String?
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes, 0 when there are none.") var detailedExitCode = false
     @Argument(help: "The stack file.") var stack: String
 
     func run() async throws {
         let run = try await Reconciliation.prepare(path: stack, aws: aws, mode: .apply, allowDeletingProtected: true)
-        guard run.show(json: json) else { throw ExitCode(1) }
+        guard run.show(json ? .json : format) else { throw ExitCode(1) }
+        if let out {
+            do {
+                try SavedPlan(run, stackPath: stack).write(to: out)
+            } catch {
+                throw fail("writing the plan to \(out): \(error)")
+            }
+            FileHandle.standardError.write(Data("Plan written to \(out); carry it out with: portico apply \(out)\n".utf8))
+        }
         if detailedExitCode && run.plan.hasChanges { throw ExitCode(2) }
     }
 }
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make AWS match the stack file: show the plan, ask, carry it out.",
-        discussion: "Asks for 'yes' on a terminal. Without a terminal it refuses unless --auto-approve is given.")
+        abstract: "Make AWS match the stack file: show the plan, ask, carry it out. Or carry out a plan saved by 'plan --out'.",
+        discussion: """
+        Asks for 'yes' on a terminal. Without a terminal it refuses unless --auto-approve is given.
+        Given a saved plan, it does not ask (the plan was the approval), but refuses when the stack
+        file or anything the plan read in AWS changed since the plan was made.
+        Holds the stack's lock while it runs (docs/ci.md).
+        """)
 
     @OptionGroup var aws: AWSOptions
     @OptionGroup var waiting: WaitOptions
+    @OptionGroup var locking: LockOptions
     @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
-    @Flag(help: "Print the plan as JSON before carrying it out.") var json = false
+    @Option(help: "How to print the plan before carrying it out: text, json, markdown or github.") var format: ReportFormat = .text
+    @Flag(help: "Same as --format json.") var json = false
     @Flag(help: "Allow the plan to replace or delete a load balancer that has deletion protection on.") var disableDeletionProtection = false
-    @Argument(help: "The stack file.") var stack: String
+    @Argument(help: "The stack file, or a plan file written by 'portico plan --out'.") var stack: String
 
     func run() async throws {
-        try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, autoApprove: autoApprove, json: json,
+        if let saved = SavedPlan.read(stack) {
+            try await saved.carryOut(aws: aws, waiting: waiting, locking: locking, format: json ? .json : format)
+            return
+        }
+        try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, locking: locking, autoApprove: autoApprove, format: json ? .json : format,
                                           disableDeletionProtection: disableDeletionProtection, question: "Apply these changes to")
     }
 }
@@ -218,13 +271,15 @@ struct Destroy: AsyncParsableCommand {
 
     @OptionGroup var aws: AWSOptions
     @OptionGroup var waiting: WaitOptions
+    @OptionGroup var locking: LockOptions
     @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
-    @Flag(help: "Print the plan as JSON before carrying it out.") var json = false
+    @Option(help: "How to print the plan before carrying it out: text, json, markdown or github.") var format: ReportFormat = .text
+    @Flag(help: "Same as --format json.") var json = false
     @Flag(help: "Turn deletion protection off on the stack's load balancers so they can be deleted.") var disableDeletionProtection = false
     @Argument(help: "The stack file.") var stack: String
 
     func run() async throws {
-        try await Reconciliation.carryOut(.destroy, stack: stack, aws: aws, waiting: waiting, autoApprove: autoApprove, json: json,
+        try await Reconciliation.carryOut(.destroy, stack: stack, aws: aws, waiting: waiting, locking: locking, autoApprove: autoApprove, format: json ? .json : format,
                                           disableDeletionProtection: disableDeletionProtection, question: "Destroy everything owned by")
     }
 }

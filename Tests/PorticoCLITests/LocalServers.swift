@@ -75,16 +75,26 @@ final class LocalServer: @unchecked Sendable {
 
     /// Tests/Support/flaky_server.py with a script of answers; it prints its own port.
     static func flaky(_ script: [String], counter: String) throws -> LocalServer {
+        try helper(["Tests/Support/flaky_server.py", script.joined(separator: ","), counter])
+    }
+
+    /// Tests/Support/recording_proxy.py in front of `upstream`, logging each operation to `log`.
+    static func recordingProxy(upstream: String, log: String) throws -> LocalServer {
+        try helper(["Tests/Support/recording_proxy.py", upstream, log])
+    }
+
+    /// A Python helper server that prints its own port first.
+    static func helper(_ arguments: [String]) throws -> LocalServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", PorticoBinary.path("Tests/Support/flaky_server.py"), script.joined(separator: ","), counter]
+        process.arguments = ["python3", PorticoBinary.path(arguments[0])] + arguments.dropFirst()
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
         var line = Data()
         while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw ServerError(description: "the flaky server did not say its port") }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw ServerError(description: "\(arguments[0]) did not say its port") }
         return LocalServer(process: process, port: port)
     }
 

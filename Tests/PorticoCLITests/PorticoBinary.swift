@@ -43,3 +43,34 @@ struct PorticoBinary {
         return names.filter { $0.hasSuffix(suffix) }.sorted().map { "\(directory)/\($0)" }
     }
 }
+
+extension PorticoBinary {
+    /// A run started in the background, its output going to temporary files.
+    final class Background {
+        let process = Process()
+        let stdoutURL = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).out")
+        let stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).err")
+
+        init(_ arguments: [String], environment extra: [String: String]) throws {
+            process.executableURL = PorticoBinary.executable
+            process.arguments = arguments
+            process.currentDirectoryURL = PorticoBinary.packageRoot
+            var environment = ProcessInfo.processInfo.environment
+            for (key, value) in extra { environment[key] = value }
+            process.environment = environment
+            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        var stderrSoFar: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+        func wait() -> Run {
+            process.waitUntilExit()
+            return Run(status: process.terminationStatus, stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "", stderr: stderrSoFar)
+        }
+    }
+}

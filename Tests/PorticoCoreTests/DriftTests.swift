@@ -191,3 +191,16 @@ struct AppliedRecordTests {
         #expect(Ownership.parseOwnerRecordValue(value)! == ("shop", "site"))
     }
 }
+
+extension DriftTests {
+    @Test("an alias whose A and AAAA were deleted, its ownership record left, is reported once as deleted")
+    func aliasRecordsDeleted() {
+        var fixture = ModelFixture()
+        let stack = fixture.seed()
+        var world = recorded(ConvergedWorld.make(), by: stack)
+        world.aliasRecords[0].recordSets = []
+        let report = drift(stack, world)
+        #expect(classes(report) == ["drift site exists"])
+        #expect(report.differences.first?.liveValue == .text("no"))
+    }
+}

@@ -217,3 +217,34 @@ final class Ticker: @unchecked Sendable {
         #expect(RegionResolver.resolve(commandLine: nil, environment: [:], profileRegion: nil, stackRegion: nil) == nil)
     }
 }
+
+@Suite struct ReadOnlyClientTests {
+    /// A read-only client refuses a write before it is signed or sent, whatever the protocol.
+    @Test func writesAreNeverSent() async throws {
+        let transport = FakeTransport([FakeTransport.xml(200, callerIdentityXML)])
+        var client = testClient(transport)
+        client.readOnly = true
+        for attempt in [
+            { try await client.query(.ec2, "CreateTags") as Any },
+            { try await client.json(.acm, "AddTagsToCertificate", [:]) as Any },
+            { try await client.restXML(.route53, "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/Z/rrset/", body: "<x/>") as Any },
+        ] as [() async throws -> Any] {
+            do {
+                _ = try await attempt()
+                Issue.record("a write went through a read-only client")
+            } catch let error as AWSError {
+                #expect(error.kind == .refusedReadOnly)
+                #expect(error.description.contains("read-only"))
+            }
+        }
+        #expect(transport.sent.isEmpty)
+        _ = try await CallerIdentity.fetch(client)
+        #expect(transport.sent.count == 1, "reads still go")
+    }
+
+    @Test(arguments: [("DescribeSecurityGroups", true), ("ListTagsForCertificate", true), ("GetHostedZone", true), ("GetCallerIdentity", true),
+                      ("CreateTags", false), ("ModifyListener", false), ("DeleteCertificate", false), ("ChangeResourceRecordSets", false), ("AddTags", false)])
+    func operationNames(_ operation: String, _ isRead: Bool) {
+        #expect(AWSClient.isReadOperation(operation) == isRead)
+    }
+}

@@ -56,6 +56,12 @@ public struct DriftReport: Sendable {
             case .noop:
                 continue
             case .update, .replace:
+                // An alias whose records were deleted, its ownership TXT left: the record is gone.
+                if step.kind == .aliasRecord, let live = world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }), live.recordSets.isEmpty {
+                    differences.append(Difference(address: step.address, kind: step.kind, attribute: "exists", fileValue: .text("yes"), liveValue: .text("no"),
+                                                  liveID: step.liveID, class: .drift, note: "deleted outside Portico since the last apply"))
+                    continue
+                }
                 let record = world.appliedRecord(for: step.node, kind: step.kind, liveID: step.liveID)
                 for change in step.changes {
                     let (kind, note) = Self.classify(change, record: record)
