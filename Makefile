@@ -25,6 +25,7 @@ build: deps
 # Unit tests, the stack-format schema check, and tests that run the built binary.
 test: build
 	$(PYTHON) Tests/check-schema.py
+	$(PYTHON) Tests/check-workflow.py
 	$(SWIFT) test --disable-xctest
 
 # The main job end to end against moto on a free loopback port (scripts/demo.sh).
