@@ -257,7 +257,7 @@ struct Apply: AsyncParsableCommand {
 
     func run() async throws {
         if let saved = SavedPlan.read(stack) {
-            try await saved.carryOut(aws: aws, waiting: waiting, locking: locking, format: json ? .json : format)
+            try await saved.carryOut(aws: aws, waiting: waiting, locking: locking, format: json ? .json : format, disableDeletionProtection: disableDeletionProtection)
             return
         }
         try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, locking: locking, autoApprove: autoApprove, format: json ? .json : format,

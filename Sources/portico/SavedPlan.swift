@@ -71,7 +71,7 @@ struct SavedPlan: Encodable {
 extension SavedPlan.Header {
     /// Re-reads AWS under the stack's lock and carries the plan out only if nothing it was made
     /// from moved: the file, any live read, and so the steps.
-    func carryOut(aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, format: ReportFormat) async throws {
+    func carryOut(aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, format: ReportFormat, disableDeletionProtection: Bool) async throws {
         guard schemaVersion == SavedPlan.schemaVersion else {
             throw fail("the plan file has schema version \(schemaVersion); this Portico reads version \(SavedPlan.schemaVersion). Make a new plan")
         }
@@ -85,7 +85,7 @@ extension SavedPlan.Header {
             throw fail("\(stackFile) changed since the plan was made (\(createdAt)): SHA-256 \(stackFileSHA256.prefix(12))… then, \(currentHash.prefix(12))… now. Nothing was changed; make a new plan")
         }
         let progress = Progress()
-        let run = try await Reconciliation.prepare(path: stackFile, aws: aws, mode: .apply, allowDeletingProtected: false, beforeReading: { client, stack in
+        let run = try await Reconciliation.prepare(path: stackFile, aws: aws, mode: .apply, allowDeletingProtected: disableDeletionProtection, beforeReading: { client, stack in
             try await HeldLock.take(stack, client: client, command: "apply", timeout: locking.lockTimeout, poll: waiting.pollSeconds, progress: progress)
         })
         do {
@@ -102,7 +102,7 @@ extension SavedPlan.Header {
             guard run.show(format) else { throw ExitCode(1) }
             FileHandle.standardError.write(Data("Carrying out the saved plan of \(createdAt): the stack file and AWS are as they were.\n".utf8))
             if Applier.hasWork(run.plan, world: run.world) {
-                guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: false, progress: progress) else { throw ExitCode(1) }
+                guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection, progress: progress) else { throw ExitCode(1) }
             }
         } catch {
             await run.releaseLock(progress)
