@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end, against moto on a free loopback port: build the pre-existing world
-# the example stack looks up, then validate, plan, apply, plan again (no changes), destroy.
+# the example stack looks up, then validate, plan, apply, plan again (no changes), drift (in
+# sync, then a change made behind Portico's back), a saved plan that puts it back, destroy.
 # The emulator is stopped however the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,27 @@ step "portico apply --auto-approve $STACK"
 
 step "portico plan --detailed-exitcode $STACK   (after apply: nothing to do, exit 0)"
 "$PORTICO" plan --detailed-exitcode "$STACK"
+
+step "portico drift $STACK   (read-only: in sync, exit 0)"
+"$PORTICO" drift "$STACK"
+
+step "someone changes the health check path in the console (AWS CLI); portico drift says so (exit 2)"
+TG=$(aws elbv2 describe-target-groups --query 'TargetGroups[0].TargetGroupArn' --output text 2>/dev/null || true)
+if [ -n "$TG" ] && [ "$TG" != None ]; then
+  aws elbv2 modify-target-group --target-group-arn "$TG" --health-check-path /changed-in-console >/dev/null
+else
+  python3 Tests/Support/out_of_band.py askmeanything health-path
+fi
+set +e
+"$PORTICO" drift "$STACK"
+code=$?
+set -e
+[ "$code" = 2 ] || { echo "expected drift (exit 2), got $code" >&2; exit 1; }
+
+step "portico plan --out plan.json, then portico apply plan.json (the reviewed plan puts it back)"
+"$PORTICO" plan --out "$STATE/plan.json" "$STACK"
+"$PORTICO" apply --poll-seconds 1 "$STATE/plan.json"
+"$PORTICO" drift "$STACK"
 
 step "what AWS says now (read independently of Portico)"
 if command -v aws >/dev/null 2>&1; then

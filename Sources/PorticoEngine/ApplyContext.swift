@@ -90,6 +90,8 @@ struct ApplyContext: Sendable {
     let runID: String
     /// Each step's applied record, stamped with this run's time (see `Recorder`).
     let records: [StackGraph.Node: String]
+    /// Live ids this run deletes whole (their records go with them).
+    let deletedIDs: Set<String>
     let instanceLock = AsyncLock()
 
     var stackName: String { stack.name.value }

@@ -33,7 +33,7 @@ enum Recorder {
     static func forget(_ step: PlanStep, _ context: ApplyContext) async throws {
         guard step.action == .delete, case .listener(let port) = step.node.part,
               let loadBalancer = context.world.loadBalancers.first(where: { $0.listeners.contains { $0.arn == step.liveID } }),
-              loadBalancer.tags[AppliedRecordTag.listener(port)] != nil else { return }
+              loadBalancer.tags[AppliedRecordTag.listener(port)] != nil, !context.deletedIDs.contains(loadBalancer.arn) else { return }
         do {
             try await context.elbv2.removeTags(arn: loadBalancer.arn, keys: [AppliedRecordTag.listener(port)])
         } catch let error as AWSError where error.isNotFound {}

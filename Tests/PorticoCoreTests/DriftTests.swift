@@ -204,3 +204,18 @@ extension DriftTests {
         #expect(report.differences.first?.liveValue == .text("no"))
     }
 }
+
+extension DriftTests {
+    @Test("a certificate's validation record deleted in AWS is drift; its record never holds AWS's own answers, so it does not go stale once they are known")
+    func validationRecords() {
+        var fixture = ModelFixture()
+        let stack = fixture.seed()
+        var world = recorded(ConvergedWorld.make(), by: stack)
+        let certificateStep = plan(stack, world).plan.steps.first { $0.address == "cert" }
+        #expect(certificateStep?.record?.fields.count == 3, "domain, alternative names, key algorithm")
+        world.zoneRecords[ConvergedWorld.zone.id]?.removeAll { $0.name == "_x.www.example.com" }
+        let report = drift(stack, world)
+        #expect(classes(report) == ["drift cert validation_records"])
+        #expect(report.differences.first?.note == "differs from what the last apply left")
+    }
+}

@@ -24,7 +24,7 @@ public struct AppliedRecord: Sendable, Equatable {
     /// said about them later.
     public init(desired: [DesiredField], members: String, time: Int = 0) {
         var fields: [String: String] = [:]
-        for field in desired where field.value != .unknown {
+        for field in desired where field.value != .unknown && field.recorded {
             fields[Self.nameHash(field.name)] = Self.valueHash(field.value)
         }
         self.init(time: time, members: members, fields: fields)

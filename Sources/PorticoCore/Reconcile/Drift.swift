@@ -122,7 +122,7 @@ public struct DriftReport: Sendable {
         switch (liveAsApplied, fileAsApplied) {
         case (true?, _): return (.pending, "changed in the file since the last apply")
         case (_, true?): return (.drift, "changed in AWS since the last apply")
-        case (nil, nil): return (.drift, "differs, and the last apply did not record this field")
+        case (nil, nil): return (.drift, "differs from what the last apply left")
         default: return (.drift, "changed in AWS and in the file since the last apply")
         }
     }

@@ -26,10 +26,15 @@ public struct DesiredField: Sendable, Equatable {
     public var value: FieldValue
     /// A change AWS cannot make in place.
     public var forcesReplacement: Bool
-    public init(_ name: String, _ value: FieldValue, forcesReplacement: Bool = false) {
+    /// Kept in the applied record (`AppliedRecord`). Not for fields that follow from AWS's own
+    /// answers rather than the file (a certificate's status and validation records): their
+    /// differences are drift whatever the file says.
+    public var recorded: Bool
+    public init(_ name: String, _ value: FieldValue, forcesReplacement: Bool = false, recorded: Bool = true) {
         self.name = name
         self.value = value
         self.forcesReplacement = forcesReplacement
+        self.recorded = recorded
     }
 }
 

@@ -339,11 +339,11 @@ public struct Planner {
         // A pending certificate is waited for (listeners cannot use it before); one ACM will
         // never issue (failed, timed out, revoked, expired) is replaced.
         let unusable: Set<String> = ["FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED"]
-        fields.append(DesiredField("status", .text("ISSUED"), forcesReplacement: live.map { unusable.contains($0.status) } ?? false))
+        fields.append(DesiredField("status", .text("ISSUED"), forcesReplacement: live.map { unusable.contains($0.status) } ?? false, recorded: false))
         // The records ACM asks for are known once the certificate exists.
         if let live, let zone = world.zone(spec.validationZone.value.description) {
             let wanted = live.validationRecords.filter { DomainName.isWithin($0.name, zone: zone.name) }
-            fields.append(DesiredField("validation_records", .setOf(wanted.map { "\($0.name) \($0.type)" })))
+            fields.append(DesiredField("validation_records", .setOf(wanted.map { "\($0.name) \($0.type)" }), recorded: false))
         } else {
             fields.append(DesiredField("validation_records", .unknown))
         }
