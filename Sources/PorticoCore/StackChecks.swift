@@ -79,8 +79,16 @@ private struct Checker {
 
     // MARK: Load balancers and listeners
 
+    /// AWS allows 50 tags on a load balancer; Portico puts its own there: ownership (2), the
+    /// applied record (1) and one per listener (docs/drift.md).
+    static let awsTagLimit = 50
+
     mutating func checkLoadBalancer(_ key: Located<String>, _ loadBalancer: LoadBalancerSpec) {
         checkSubnetCount(key, loadBalancer)
+        let porticoTags = 3 + loadBalancer.listeners.count
+        if stack.tags.count + porticoTags > Self.awsTagLimit, let first = stack.tags.first {
+            diagnostics.append(.error(.invalidValue, "the stack gives \(stack.tags.count) tags, and Portico adds \(porticoTags) of its own to load balancer '\(key.value)' (ownership, its applied record, one per listener); AWS allows \(Self.awsTagLimit) per resource, so give at most \(Self.awsTagLimit - porticoTags)", at: first.key.location))
+        }
         var firstListenerAtPort: [Int: Listener] = [:]
         for listener in loadBalancer.listeners {
             if let first = firstListenerAtPort[listener.port.value] {

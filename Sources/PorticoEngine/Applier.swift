@@ -94,7 +94,13 @@ public struct Applier: Sendable {
                         let begin = Date()
                         do {
                             try await Self.perform(step, context)
-                            if step.action == .delete { try await Recorder.forget(step, context) } else { try await Recorder.record(step, context) }
+                            // Bookkeeping for drift: the change is made whether or not its record can be written
+                            // (a resource at its tag limit); without a record, drift counts differences as drift.
+                            do {
+                                if step.action == .delete { try await Recorder.forget(step, context) } else { try await Recorder.record(step, context) }
+                            } catch {
+                                context.report("warning: \(step.address): could not record the applied spec: \(Self.describe(error))")
+                            }
                             return (index, .done, Date().timeIntervalSince(begin))
                         } catch {
                             return (index, .failed(Self.describe(error)), Date().timeIntervalSince(begin))

@@ -294,6 +294,8 @@ struct ReconcileIntegrationTests {
         #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
         let settled = try PorticoBinary.run(["plan", "--detailed-exitcode", shop], environment: environment)
         #expect(settled.status == 0, "\(settled.stdout)")
+        let drift = try PorticoBinary.run(["drift", shop], environment: environment)
+        #expect(drift.status == 0, "records of the applied spec fit every resource of this stack too: \(drift.stdout)\n\(drift.stderr)")
 
         let read = { try runScript(["python3", PorticoBinary.path("Tests/Support/read_world.py"), "shop-front", "shop.example.net"], environment: environment) }
         let live = try JSONSerialization.jsonObject(with: Data(try read().utf8)) as? [String: Any] ?? [:]

@@ -7,6 +7,20 @@ import Testing
         #expect(StackChecks.run(fixture.seed()).isEmpty)
     }
 
+    /// 50 tags per resource in AWS, 5 of them Portico's on a load balancer with two listeners.
+    @Test(arguments: [(45, false), (46, true)])
+    func tagsLeaveRoomForPorticosOwn(_ count: Int, _ tooMany: Bool) {
+        var fixture = ModelFixture()
+        var stack = fixture.seed()
+        stack.tags = (1...count).map { Tag(key: fixture.v("Tag\($0)"), value: fixture.v("v")) }
+        let diagnostics = StackChecks.run(stack)
+        #expect(diagnostics.codes(.error) == (tooMany ? [.invalidValue] : []))
+        if tooMany {
+            #expect(diagnostics[0].location == stack.tags[0].key.location)
+            #expect(diagnostics[0].message.contains("give at most 45"))
+        }
+    }
+
     @Test func listenerPortNotOpenIsAnErrorAtThePort() {
         var fixture = ModelFixture()
         var stack = fixture.seed()
