@@ -66,7 +66,8 @@ public struct StackLock: Sendable {
     public let zone: LiveZone
     public let recordName: String
 
-    /// The lock of `stack`, in its first hosted zone (in file order); nil when it names none.
+    /// The lock of `stack`, in its first hosted zone (in file order); nil when it names none or
+    /// the zone does not exist.
     public static func locate(_ stack: Stack, client: AWSClient) async throws -> StackLock? {
         let route53 = Route53Calls(client: client)
         guard let entry = stack.existing.first(where: { $0.kind == .hostedZone }) else { return nil }
@@ -76,7 +77,8 @@ public struct StackLock: Sendable {
         case .name(let name): zone = try await route53.zones(named: name.value).first
         default: zone = nil
         }
-        guard let zone else { throw ApplyError("the hosted zone '\(entry.key.value)' (where the stack's lock lives) was not found") }
+        // Not found: the plan's lookup reports it at its line, and nothing will be changed.
+        guard let zone else { return nil }
         return StackLock(route53: route53, zone: zone, recordName: "_portico-lock.\(stack.name.value).\(DomainName.normalize(zone.name))")
     }
 

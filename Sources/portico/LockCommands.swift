@@ -19,7 +19,9 @@ struct HeldLock {
     /// Takes the stack's lock, waiting up to `timeout`; refuses naming the holder otherwise.
     static func take(_ stack: Stack, client: AWSClient, command: String, timeout: Double, poll: Double, progress: Progress) async throws -> HeldLock? {
         guard let lock = try await StackLock.locate(stack, client: client) else {
-            progress.line("warning: stack \(stack.name.value) names no hosted zone, where Portico keeps its lock; this run is not protected from a concurrent apply")
+            if !stack.existing.contains(where: { $0.kind == .hostedZone }) {
+                progress.line("warning: stack \(stack.name.value) names no hosted zone, where Portico keeps its lock; this run is not protected from a concurrent apply")
+            }
             return nil
         }
         let identity = (try? await CallerIdentity.fetch(client))?.arn ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
