@@ -103,15 +103,27 @@ struct Route53Calls: Sendable {
 
     func recordSets(zoneID: String) async throws -> [LiveRecordSet] {
         let pages = try await client.route53RecordSetPages(zoneID: zoneID)
-        return pages.flatMap { $0.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? [] }.compactMap { set in
-            guard let name = set.text(at: "Name"), let type = set.text(at: "Type") else { return nil }
-            let alias = set.child("AliasTarget").map {
-                AliasTarget(hostedZoneID: $0.text(at: "HostedZoneId") ?? "", dnsName: $0.text(at: "DNSName") ?? "", evaluateTargetHealth: $0.text(at: "EvaluateTargetHealth") == "true")
-            }
-            return LiveRecordSet(name: Self.unescape(name), type: type, ttl: set.text(at: "TTL").flatMap { Int($0) },
-                                 values: (set.child("ResourceRecords")?.children("ResourceRecord") ?? []).compactMap { $0.text(at: "Value") },
-                                 alias: alias, setIdentifier: set.text(at: "SetIdentifier"))
+        return pages.flatMap { $0.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? [] }.compactMap(Self.recordSet)
+    }
+
+    /// One record set by name and type: a single-item listing that starts there (Route53 has no
+    /// get-one call), so a large zone is not read whole.
+    func recordSet(zoneID: String, name: String, type: String) async throws -> LiveRecordSet? {
+        let query = "maxitems=1&name=\(SigV4Signer.encode(DomainName.normalize(name) + "."))&type=\(type)"
+        let answer = try await client.restXML(.route53, "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(Self.zoneID(zoneID))/rrset", query: query)
+        let first = (answer?.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? []).compactMap(Self.recordSet).first
+        guard let first, DomainName.normalize(first.name) == DomainName.normalize(name), first.type == type else { return nil }
+        return first
+    }
+
+    static func recordSet(_ set: XMLElement) -> LiveRecordSet? {
+        guard let name = set.text(at: "Name"), let type = set.text(at: "Type") else { return nil }
+        let alias = set.child("AliasTarget").map {
+            AliasTarget(hostedZoneID: $0.text(at: "HostedZoneId") ?? "", dnsName: $0.text(at: "DNSName") ?? "", evaluateTargetHealth: $0.text(at: "EvaluateTargetHealth") == "true")
         }
+        return LiveRecordSet(name: Self.unescape(name), type: type, ttl: set.text(at: "TTL").flatMap { Int($0) },
+                             values: (set.child("ResourceRecords")?.children("ResourceRecord") ?? []).compactMap { $0.text(at: "Value") },
+                             alias: alias, setIdentifier: set.text(at: "SetIdentifier"))
     }
 
     /// Route53 lists `*` as `\052`.

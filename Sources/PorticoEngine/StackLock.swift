@@ -84,8 +84,7 @@ public struct StackLock: Sendable {
 
     public var holderNow: Holder? {
         get async throws {
-            let sets = try await route53.recordSets(zoneID: zone.id)
-            return sets.first { DomainName.normalize($0.name) == recordName && $0.type == "TXT" }?.values.lazy.compactMap(Holder.parse).first
+            try await route53.recordSet(zoneID: zone.id, name: recordName, type: "TXT")?.values.lazy.compactMap(Holder.parse).first
         }
     }
 
