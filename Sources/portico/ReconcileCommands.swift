@@ -167,8 +167,9 @@ struct Reconciliation {
 
 extension Reconciliation {
     /// apply and destroy: lock, plan, show, ask, run, unlock; exit 1 when anything stops it.
-    static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, autoApprove: Bool,
-                         format: ReportFormat, disableDeletionProtection: Bool, question: String) async throws {
+    static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, options: RunOptions,
+                         question: String) async throws {
+        let (autoApprove, format, disableDeletionProtection) = (options.autoApprove, options.reportFormat, options.disableDeletionProtection)
         let progress = Progress()
         let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection, beforeReading: { client, stack in
             try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
@@ -187,6 +188,16 @@ extension Reconciliation {
         }
         await run.releaseLock(progress)
     }
+}
+
+/// Flags shared by apply and destroy.
+struct RunOptions: ParsableArguments {
+    @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
+    @Option(help: "How to print the plan before carrying it out: text, json, markdown or github.") var format: ReportFormat = .text
+    @Flag(help: "Same as --format json.") var json = false
+    @Flag(help: "Turn deletion protection off on the stack's load balancers where the plan replaces or deletes them.") var disableDeletionProtection = false
+
+    var reportFormat: ReportFormat { json ? .json : format }
 }
 
 /// Waiting flags shared by apply and destroy.
@@ -249,19 +260,15 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var aws: AWSOptions
     @OptionGroup var waiting: WaitOptions
     @OptionGroup var locking: LockOptions
-    @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
-    @Option(help: "How to print the plan before carrying it out: text, json, markdown or github.") var format: ReportFormat = .text
-    @Flag(help: "Same as --format json.") var json = false
-    @Flag(help: "Allow the plan to replace or delete a load balancer that has deletion protection on.") var disableDeletionProtection = false
+    @OptionGroup var options: RunOptions
     @Argument(help: "The stack file, or a plan file written by 'portico plan --out'.") var stack: String
 
     func run() async throws {
         if let saved = SavedPlan.read(stack) {
-            try await saved.carryOut(aws: aws, waiting: waiting, locking: locking, format: json ? .json : format, disableDeletionProtection: disableDeletionProtection)
+            try await saved.carryOut(aws: aws, waiting: waiting, locking: locking, format: options.reportFormat, disableDeletionProtection: options.disableDeletionProtection)
             return
         }
-        try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, locking: locking, autoApprove: autoApprove, format: json ? .json : format,
-                                          disableDeletionProtection: disableDeletionProtection, question: "Apply these changes to")
+        try await Reconciliation.carryOut(.apply, stack: stack, aws: aws, waiting: waiting, locking: locking, options: options, question: "Apply these changes to")
     }
 }
 
@@ -272,14 +279,10 @@ struct Destroy: AsyncParsableCommand {
     @OptionGroup var aws: AWSOptions
     @OptionGroup var waiting: WaitOptions
     @OptionGroup var locking: LockOptions
-    @Flag(help: "Do not ask for confirmation (pipelines).") var autoApprove = false
-    @Option(help: "How to print the plan before carrying it out: text, json, markdown or github.") var format: ReportFormat = .text
-    @Flag(help: "Same as --format json.") var json = false
-    @Flag(help: "Turn deletion protection off on the stack's load balancers so they can be deleted.") var disableDeletionProtection = false
+    @OptionGroup var options: RunOptions
     @Argument(help: "The stack file.") var stack: String
 
     func run() async throws {
-        try await Reconciliation.carryOut(.destroy, stack: stack, aws: aws, waiting: waiting, locking: locking, autoApprove: autoApprove, format: json ? .json : format,
-                                          disableDeletionProtection: disableDeletionProtection, question: "Destroy everything owned by")
+        try await Reconciliation.carryOut(.destroy, stack: stack, aws: aws, waiting: waiting, locking: locking, options: options, question: "Destroy everything owned by")
     }
 }
