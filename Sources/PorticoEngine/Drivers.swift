@@ -395,7 +395,7 @@ struct AliasRecordDriver: ResourceDriver {
 
     /// Rewrites only the ownership TXT of a record that is as the file wants (its record was stale).
     func writeOwner(_ step: PlanStep, _ context: ApplyContext) async throws {
-        guard step.action == .noop, let live = context.world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }) else { return }
+        guard step.action == .noop, let live = context.world.aliasRecord(step.liveID) else { return }
         let owner = owner(name: live.name, key: step.node.key, context)
         try await context.route53.change(zoneID: live.zoneID, [(.upsert, owner)], comment: "portico \(context.stackName): \(step.node.key) record")
     }
@@ -428,7 +428,7 @@ struct AliasRecordDriver: ResourceDriver {
 
     func update(_ step: PlanStep, _ context: ApplyContext) async throws {
         let (zone, sets, owner) = try await desiredSets(step.node.key, context)
-        let live = context.world.aliasRecords.first { "\($0.zoneID)/\($0.name)" == step.liveID }
+        let live = context.world.aliasRecord(step.liveID)
         var changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = sets.map { (.upsert, $0) }
         for stale in live?.recordSets ?? [] where !sets.contains(where: { $0.type == stale.type }) { changes.append((.delete, stale)) }
         changes.append((.upsert, owner))
@@ -437,7 +437,7 @@ struct AliasRecordDriver: ResourceDriver {
     }
 
     func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
-        guard let live = context.world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }) else { return }
+        guard let live = context.world.aliasRecord(step.liveID) else { return }
         let changes: [(Route53Calls.ChangeAction, LiveRecordSet)] = (live.recordSets + [live.owner]).map { (.delete, $0) }
         do {
             try await context.route53.change(zoneID: live.zoneID, changes, comment: "portico \(context.stackName): \(step.node.key) deleted")

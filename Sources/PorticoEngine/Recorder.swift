@@ -32,7 +32,7 @@ enum Recorder {
     /// A deleted listener's record goes with it (the load balancer keeps the others).
     static func forget(_ step: PlanStep, _ context: ApplyContext) async throws {
         guard step.action == .delete, case .listener(let port) = step.node.part,
-              let loadBalancer = context.world.loadBalancers.first(where: { $0.listeners.contains { $0.arn == step.liveID } }),
+              let loadBalancer = context.world.loadBalancer(holdingListener: step.liveID),
               loadBalancer.tags[AppliedRecordTag.listener(port)] != nil, !context.deletedIDs.contains(loadBalancer.arn) else { return }
         do {
             try await context.elbv2.removeTags(arn: loadBalancer.arn, keys: [AppliedRecordTag.listener(port)])

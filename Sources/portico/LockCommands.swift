@@ -83,7 +83,8 @@ struct Unlock: AsyncParsableCommand {
         let client = try options.session(stackRegion: stackModel.region.value).client()
         do {
             guard let lock = try await StackLock.locate(stackModel, client: client) else {
-                print("Stack \(stackModel.name.value) names no hosted zone, so it has no lock.")
+                let names = stackModel.existing.contains { $0.kind == .hostedZone }
+                print("Stack \(stackModel.name.value) has no lock: \(names ? "its hosted zone was not found" : "it names no hosted zone").")
                 return
             }
             guard let holder = try await lock.holderNow else {
@@ -96,8 +97,6 @@ struct Unlock: AsyncParsableCommand {
             print("Lock broken.")
         } catch let error as AWSError {
             throw fail("\(error)")
-        } catch let error as ApplyError {
-            throw fail(error.message)
         }
     }
 }

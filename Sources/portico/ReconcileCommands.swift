@@ -79,8 +79,6 @@ struct Reconciliation {
             lock = try await beforeReading?(client, stack)
         } catch let error as AWSError {
             throw fail("taking the stack's lock: \(error)")
-        } catch let error as ApplyError {
-            throw fail(error.message)
         }
         let started = Date()
         let outcome: Observer.Outcome
@@ -170,18 +168,26 @@ extension Reconciliation {
     static func carryOut(_ mode: Planner.Mode, stack path: String, aws: AWSOptions, waiting: WaitOptions, locking: LockOptions, options: RunOptions,
                          question: String) async throws {
         let (autoApprove, format, disableDeletionProtection) = (options.autoApprove, options.reportFormat, options.disableDeletionProtection)
+        try await underLock(mode, path: path, aws: aws, allowDeletingProtected: disableDeletionProtection, waiting: waiting, locking: locking) { run, progress in
+            guard run.show(format) else { throw ExitCode(1) }
+            guard Applier.hasWork(run.plan, world: run.world) else { return }
+            if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
+            guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                    progress: progress) else { throw ExitCode(1) }
+        }
+    }
+
+    /// Takes the stack's lock, reads AWS and plans, runs `body`, and releases the lock however
+    /// `body` ends.
+    static func underLock(_ mode: Planner.Mode, path: String, aws: AWSOptions, allowDeletingProtected: Bool, waiting: WaitOptions, locking: LockOptions,
+                          _ body: (Reconciliation, Progress) async throws -> Void) async throws {
         let progress = Progress()
-        let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: disableDeletionProtection, beforeReading: { client, stack in
+        let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: allowDeletingProtected, beforeReading: { client, stack in
             try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
                                     poll: waiting.pollSeconds, progress: progress)
         })
         do {
-            guard run.show(format) else { throw ExitCode(1) }
-            if Applier.hasWork(run.plan, world: run.world) {
-                if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
-                guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
-                                        progress: progress) else { throw ExitCode(1) }
-            }
+            try await body(run, progress)
         } catch {
             await run.releaseLock(progress)
             throw error

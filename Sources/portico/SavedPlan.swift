@@ -84,11 +84,8 @@ extension SavedPlan.Header {
         guard currentHash == stackFileSHA256 else {
             throw fail("\(stackFile) changed since the plan was made (\(createdAt)): SHA-256 \(stackFileSHA256.prefix(12))… then, \(currentHash.prefix(12))… now. Nothing was changed; make a new plan")
         }
-        let progress = Progress()
-        let run = try await Reconciliation.prepare(path: stackFile, aws: aws, mode: .apply, allowDeletingProtected: disableDeletionProtection, beforeReading: { client, stack in
-            try await HeldLock.take(stack, client: client, command: "apply", timeout: locking.lockTimeout, poll: waiting.pollSeconds, progress: progress)
-        })
-        do {
+        try await Reconciliation.underLock(.apply, path: stackFile, aws: aws, allowDeletingProtected: disableDeletionProtection, waiting: waiting,
+                                           locking: locking) { run, progress in
             let moved = LiveFingerprint.moved(from: reads, to: LiveFingerprint.reads(of: run.world, stack: run.stack))
             guard moved.isEmpty else {
                 let lines = moved.map { "  \($0)" }.joined(separator: "\n")
@@ -101,14 +98,10 @@ extension SavedPlan.Header {
             }
             guard run.show(format) else { throw ExitCode(1) }
             FileHandle.standardError.write(Data("Carrying out the saved plan of \(createdAt): the stack file and AWS are as they were.\n".utf8))
-            if Applier.hasWork(run.plan, world: run.world) {
-                guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection, progress: progress) else { throw ExitCode(1) }
-            }
-        } catch {
-            await run.releaseLock(progress)
-            throw error
+            guard Applier.hasWork(run.plan, world: run.world) else { return }
+            guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                    progress: progress) else { throw ExitCode(1) }
         }
-        await run.releaseLock(progress)
     }
 }
 

@@ -98,6 +98,14 @@ public enum AppliedRecordTag {
 }
 
 extension LiveWorld {
+    /// The load balancer a listener belongs to (listener records live on its tags).
+    public func loadBalancer(holdingListener arn: String?) -> LiveLoadBalancer? {
+        loadBalancers.first { $0.listeners.contains { $0.arn == arn } }
+    }
+
+    /// The alias record a step names by its id.
+    public func aliasRecord(_ id: String?) -> LiveAliasRecord? { aliasRecords.first { $0.id == id } }
+
     /// The record kept with the live resource a step acts on, if any.
     public func appliedRecord(for node: StackGraph.Node, kind: EntryKind, liveID: String?) -> AppliedRecord? {
         guard let liveID else { return nil }
@@ -108,10 +116,10 @@ extension LiveWorld {
         case (.securityGroup, _): text = securityGroups.first { $0.id == liveID }?.tags[tagKey]
         case (.targetGroup, _): text = targetGroups.first { $0.arn == liveID }?.tags[tagKey]
         case (.loadBalancer, .listener):
-            text = loadBalancers.first { $0.listeners.contains { $0.arn == liveID } }?.tags[tagKey]
+            text = loadBalancer(holdingListener: liveID)?.tags[tagKey]
         case (.loadBalancer, _): text = loadBalancers.first { $0.arn == liveID }?.tags[tagKey]
         case (.aliasRecord, _):
-            text = aliasRecords.first { "\($0.zoneID)/\($0.name)" == liveID }?.owner.values.lazy.compactMap(Ownership.parseOwnerRecord).first?.applied
+            text = aliasRecord(liveID)?.owner.values.lazy.compactMap(Ownership.parseOwnerRecord).first?.applied
         default: text = nil
         }
         return text.flatMap(AppliedRecord.parse)

@@ -57,7 +57,7 @@ public struct DriftReport: Sendable {
                 continue
             case .update, .replace:
                 // An alias whose records were deleted, its ownership TXT left: the record is gone.
-                if step.kind == .aliasRecord, let live = world.aliasRecords.first(where: { "\($0.zoneID)/\($0.name)" == step.liveID }), live.recordSets.isEmpty {
+                if step.kind == .aliasRecord, let live = world.aliasRecord(step.liveID), live.recordSets.isEmpty {
                     differences.append(Difference(address: step.address, kind: step.kind, attribute: "exists", fileValue: .text("yes"), liveValue: .text("no"),
                                                   liveID: step.liveID, class: .drift, note: "deleted outside Portico since the last apply"))
                     continue
@@ -99,7 +99,7 @@ public struct DriftReport: Sendable {
                 if stack.resource(step.node.key) == nil {
                     (kind, note) = (.pending, "removed from the file since the last apply")
                 } else if case .listener(let port) = step.node.part {
-                    let tags = world.loadBalancers.first { $0.listeners.contains { $0.arn == step.liveID } }?.tags
+                    let tags = world.loadBalancer(holdingListener: step.liveID)?.tags
                     (kind, note) = tags?[AppliedRecordTag.listener(port)] != nil
                         ? (.pending, "removed from the file since the last apply")
                         : (.drift, "added outside Portico")

@@ -261,6 +261,9 @@ public struct LiveAliasRecord: Sendable, Codable, Equatable {
         self.owner = owner
         self.resourceKey = resourceKey
     }
+
+    /// How plan steps name it: `ZONEID/name` (Route53 records have no id of their own).
+    public var id: String { "\(zoneID)/\(name)" }
 }
 
 /// Something in AWS that holds a name the stack wants but that this stack does not own.

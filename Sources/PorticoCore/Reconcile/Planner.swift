@@ -131,8 +131,8 @@ public struct Planner {
             let candidates = world.aliasRecords.filter { $0.resourceKey == key }
             let desired = aliasFields(spec, zone: zone)
             let chosen = best(candidates, desired: { _ in desired }, live: aliasLiveFields)
-            if let live = chosen { matched.insert(aliasID(live)) }
-            var step = decide(node, .aliasRecord, desired: desired, live: chosen.map(aliasLiveFields), liveID: chosen.map(aliasID))
+            if let live = chosen { matched.insert(live.id) }
+            var step = decide(node, .aliasRecord, desired: desired, live: chosen.map(aliasLiveFields), liveID: chosen?.id)
             if step.action == .create || step.action == .replace {
                 checkRecordFree(spec, zone: zone, resource: resource, diagnostics: &diagnostics)
             }
@@ -260,7 +260,7 @@ public struct Planner {
             }
         }
         for record in world.aliasRecords {
-            let id = aliasID(record)
+            let id = record.id
             guard replaced[id] != nil || !matched.contains(id) else { continue }
             deletions.append(PlanStep(node: StackGraph.Node(record.resourceKey), kind: .aliasRecord, action: .delete, reasons: [reason(id, record.resourceKey)], liveID: id))
         }
@@ -511,7 +511,4 @@ public struct Planner {
             "target": .text(targets.count == 1 ? targets.first! : targets.sorted().joined(separator: " + ")),
             "evaluate_target_health": .text(evaluate.count == 1 ? "\(evaluate.first!)" : "mixed"),
         ]
-    }
-
-    func aliasID(_ record: LiveAliasRecord) -> String { "\(record.zoneID)/\(record.name)" }
-}
+    }}
