@@ -511,5 +511,5 @@ public struct Planner {
             "target": .text(targets.count == 1 ? targets.first! : targets.sorted().joined(separator: " + ")),
             "evaluate_target_health": .text(evaluate.count == 1 ? "\(evaluate.first!)" : "mixed"),
         ]
-   }
+    }
 }
