@@ -95,7 +95,8 @@ public struct StackLock: Sendable {
         do {
             try await route53.change(zoneID: zone.id, [(.create, record(holder))], comment: "portico lock: \(holder.command) \(holder.run)")
         } catch let error as AWSError where error.code == "InvalidChangeBatch" {
-            if let current = try await holderNow { return .heldBy(current) }
+            // A retried CREATE whose first answer was lost finds its own record.
+            if let current = try await holderNow { return current.run == holder.run ? .acquired : .heldBy(current) }
             throw error
         }
         if let current = try await holderNow, current.run != holder.run { return .heldBy(current) }
@@ -106,7 +107,12 @@ public struct StackLock: Sendable {
     @discardableResult
     public func release(_ holder: Holder) async throws -> Bool {
         guard let current = try await holderNow, current.run == holder.run else { return false }
-        try await route53.change(zoneID: zone.id, [(.delete, record(current))], comment: "portico unlock: \(holder.run)")
+        do {
+            try await route53.change(zoneID: zone.id, [(.delete, record(current))], comment: "portico unlock: \(holder.run)")
+        } catch let error as AWSError where error.code == "InvalidChangeBatch" {
+            // A retried DELETE whose first answer was lost: released if the record is gone.
+            if let after = try await holderNow, after.run == holder.run { throw error }
+        }
         return true
     }
 
