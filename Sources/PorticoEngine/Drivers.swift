@@ -122,7 +122,12 @@ struct SecurityGroupDriver: ResourceDriver {
         guard let spec = try context.resource(key).securityGroup else { return }
         if step.node.part == .ingress { return try await setRules(step, spec: spec, live: [], context) }
         let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.securityGroupNameLimit)
-        let id = try await context.ec2.createSecurityGroup(name: name, description: spec.description.value, vpcID: context.vpcID(spec.vpc.value), tags: context.tags(for: key))
+        let vpcID = try context.vpcID(spec.vpc.value)
+        let id = try await context.createOnce("security group \(name) in \(vpcID)", key: key, duplicateCodes: ["InvalidGroup.Duplicate"]) {
+            try await context.ec2.describeSecurityGroups(filters: [.init("vpc-id", [vpcID]), .init("group-name", [name])]).first.map { .init(id: $0.id, tags: $0.tags, value: $0.id) }
+        } create: {
+            try await context.ec2.createSecurityGroup(name: name, description: spec.description.value, vpcID: vpcID, tags: context.tags(for: key))
+        }
         await context.outputs.set(group: key, id)
         context.report("created security group \(key): \(id) (\(name))")
         try await attach(id, to: context.instanceIDs(spec.attachTo), context)
@@ -240,10 +245,16 @@ struct TargetGroupDriver: ResourceDriver {
         let key = step.node.key
         guard let spec = try context.resource(key).targetGroup else { return }
         let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.elbNameLimit)
-        let created = try await context.elbv2.createTargetGroup(name: name, spec: spec, vpcID: context.vpcID(spec.vpc.value), tags: context.tags(for: key))
-        await context.outputs.set(targetGroup: key, created.arn)
+        let vpcID = try context.vpcID(spec.vpc.value)
+        let arn = try await context.createOnce("target group \(name)", key: key, duplicateCodes: ["DuplicateTargetGroupName"]) {
+            let found = try await context.elbv2.absentIfNotFound { try await context.elbv2.describeTargetGroups(names: [name]).first }
+            return try await context.elbv2.withTags(found?.arn, found?.arn)
+        } create: {
+            try await context.elbv2.createTargetGroup(name: name, spec: spec, vpcID: vpcID, tags: context.tags(for: key)).arn
+        }
+        await context.outputs.set(targetGroup: key, arn)
         context.report("created target group \(key): \(name)")
-        try await context.elbv2.changeTargets("RegisterTargets", targetGroupARN: created.arn, instanceIDs: context.instanceIDs(spec.targets))
+        try await context.elbv2.changeTargets("RegisterTargets", targetGroupARN: arn, instanceIDs: context.instanceIDs(spec.targets))
     }
 
     func update(_ step: PlanStep, _ context: ApplyContext) async throws {
@@ -278,14 +289,26 @@ struct LoadBalancerDriver: ResourceDriver {
         if case .listener(let port) = step.node.part {
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
             let loadBalancer = try await context.loadBalancer(key)
-            _ = try await context.elbv2.createListener(loadBalancerARN: loadBalancer.arn, configuration(listener, context), tags: context.tags(for: key))
+            let configuration = try await configuration(listener, context)
+            _ = try await context.createOnce("listener \(port) of \(loadBalancer.name)", key: key, duplicateCodes: ["DuplicateListener"]) {
+                let found = try await context.elbv2.describeListeners(loadBalancerARN: loadBalancer.arn).first { $0.port == port }
+                return try await context.elbv2.withTags(found?.arn, found?.arn)
+            } create: {
+                try await context.elbv2.createListener(loadBalancerARN: loadBalancer.arn, configuration, tags: context.tags(for: key))
+            }
             context.report("created listener \(listener.label) on \(key)")
             return
         }
         let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.elbNameLimit)
         var groups: [String] = []
         for group in spec.securityGroups { groups.append(try await context.groupID(group.value)) }
-        let created = try await context.elbv2.createLoadBalancer(name: name, spec: spec, subnetIDs: context.subnetIDs(spec.subnets), securityGroupIDs: groups, tags: context.tags(for: key))
+        let subnetIDs = try context.subnetIDs(spec.subnets)
+        let created = try await context.createOnce("load balancer \(name)", key: key, duplicateCodes: ["DuplicateLoadBalancerName"]) {
+            let found = try await context.elbv2.absentIfNotFound { try await context.elbv2.describeLoadBalancers(names: [name]).first }
+            return try await context.elbv2.withTags(found?.arn, found)
+        } create: {
+            try await context.elbv2.createLoadBalancer(name: name, spec: spec, subnetIDs: subnetIDs, securityGroupIDs: groups, tags: context.tags(for: key))
+        }
         context.report("created load balancer \(key): \(name)")
         if spec.deletionProtection.value { try await context.elbv2.setDeletionProtection(loadBalancerARN: created.arn, enabled: true) }
         let active = try await context.waitFor("load balancer \(key) to be active", timeout: context.wait.loadBalancerTimeout) { () -> (LiveLoadBalancer?, String) in

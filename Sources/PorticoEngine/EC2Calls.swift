@@ -107,7 +107,7 @@ struct EC2Calls: Sendable {
         parameters.add("VpcId", vpcID)
         parameters.add("TagSpecification.1.ResourceType", "security-group")
         parameters.addStructureList("TagSpecification.1.Tag", count: tags.count, ec2: true) { [("Key", tags[$0].0), ("Value", tags[$0].1)] }
-        let result = try await client.query(.ec2, "CreateSecurityGroup", parameters)
+        let result = try await client.query(.ec2, "CreateSecurityGroup", parameters, retryUnsure: false)
         guard let id = result.text(at: "groupId") else { throw malformed("CreateSecurityGroup", "no groupId") }
         return id
     }

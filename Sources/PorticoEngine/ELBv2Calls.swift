@@ -55,9 +55,10 @@ struct ELBv2Calls: Sendable {
         _ = try await client.query(.elbv2, "RemoveTags", parameters)
     }
 
-    func describeLoadBalancers(arns: [String] = []) async throws -> [LiveLoadBalancer] {
+    func describeLoadBalancers(arns: [String] = [], names: [String] = []) async throws -> [LiveLoadBalancer] {
         var parameters = QueryParameters()
         parameters.addList("LoadBalancerArns", arns, ec2: false)
+        parameters.addList("Names", names, ec2: false)
         let pages = try await client.queryPages(.elbv2, "DescribeLoadBalancers", parameters)
         return pages.flatMap { Self.members($0, "LoadBalancers") }.compactMap(Self.loadBalancer)
     }
@@ -113,8 +114,10 @@ struct ELBv2Calls: Sendable {
         return groups.count == 1 ? groups[0].text(at: "TargetGroupArn") : nil
     }
 
-    func describeTargetGroups() async throws -> [LiveTargetGroup] {
-        let pages = try await client.queryPages(.elbv2, "DescribeTargetGroups")
+    func describeTargetGroups(names: [String] = []) async throws -> [LiveTargetGroup] {
+        var parameters = QueryParameters()
+        parameters.addList("Names", names, ec2: false)
+        let pages = try await client.queryPages(.elbv2, "DescribeTargetGroups", parameters)
         return pages.flatMap { Self.members($0, "TargetGroups") }.compactMap(Self.targetGroup)
     }
 
@@ -148,7 +151,7 @@ struct ELBv2Calls: Sendable {
         parameters.add("TargetType", "instance")
         Self.addHealthCheck(spec, to: &parameters)
         Self.addTags(tags, to: &parameters)
-        let result = try await client.query(.elbv2, "CreateTargetGroup", parameters)
+        let result = try await client.query(.elbv2, "CreateTargetGroup", parameters, retryUnsure: false)
         guard let created = Self.members(result, "TargetGroups").first.flatMap(Self.targetGroup) else { throw malformed("CreateTargetGroup", "no target group in the answer") }
         return created
     }
@@ -196,7 +199,7 @@ struct ELBv2Calls: Sendable {
         parameters.add("Type", "application")
         parameters.add("IpAddressType", spec.ipAddressType.value)
         Self.addTags(tags, to: &parameters)
-        let result = try await client.query(.elbv2, "CreateLoadBalancer", parameters)
+        let result = try await client.query(.elbv2, "CreateLoadBalancer", parameters, retryUnsure: false)
         guard let created = Self.members(result, "LoadBalancers").first.flatMap(Self.loadBalancer) else { throw malformed("CreateLoadBalancer", "no load balancer in the answer") }
         return created
     }
@@ -277,7 +280,7 @@ struct ELBv2Calls: Sendable {
         parameters.add("LoadBalancerArn", loadBalancerARN)
         Self.add(configuration, to: &parameters)
         Self.addTags(tags, to: &parameters)
-        let result = try await client.query(.elbv2, "CreateListener", parameters)
+        let result = try await client.query(.elbv2, "CreateListener", parameters, retryUnsure: false)
         guard let arn = Self.members(result, "Listeners").first?.text(at: "ListenerArn") else { throw malformed("CreateListener", "no listener in the answer") }
         return arn
     }
@@ -293,6 +296,21 @@ struct ELBv2Calls: Sendable {
         var parameters = QueryParameters()
         parameters.add("ListenerArn", arn)
         _ = try await client.query(.elbv2, "DeleteListener", parameters)
+    }
+
+    /// A resource a lookup found, with its tags, for `ApplyContext.createOnce`.
+    func withTags<T: Sendable>(_ arn: String?, _ value: T?) async throws -> ApplyContext.Found<T>? {
+        guard let arn, let value else { return nil }
+        return ApplyContext.Found(id: arn, tags: try await describeTags([arn])[arn] ?? [:], value: value)
+    }
+
+    /// Describe calls by name answer "not found" with an error, not an empty list.
+    func absentIfNotFound<T: Sendable>(_ body: () async throws -> T?) async throws -> T? {
+        do {
+            return try await body()
+        } catch let error as AWSError where error.isNotFound {
+            return nil
+        }
     }
 
     func malformed(_ operation: String, _ reason: String) -> AWSError {

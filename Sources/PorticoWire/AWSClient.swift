@@ -68,11 +68,14 @@ public struct AWSClient: Sendable {
 
     /// A query-protocol call (EC2, ELBv2, STS): returns the `<Action>Result` element (EC2: the
     /// response element itself).
-    public func query(_ service: AWSService, _ action: String, _ parameters: QueryParameters = QueryParameters()) async throws -> XMLElement {
+    /// `retryUnsure: false` is for creates AWS has no idempotency token for: a failure that may
+    /// have been carried out (`AWSError.outcomeUnknown`) is thrown at once, for the caller to
+    /// look before creating again.
+    public func query(_ service: AWSService, _ action: String, _ parameters: QueryParameters = QueryParameters(), retryUnsure: Bool = true) async throws -> XMLElement {
         guard case .query(let version, let ec2) = service.wireProtocol else { preconditionFailure("\(service) is not a query service") }
         let body = Array(parameters.formBody(action: action, version: version).utf8)
         let response = try await send(service, action, method: "POST", path: "/", query: "",
-                                      headers: [.init("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body)
+                                      headers: [.init("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, retryUnsure: retryUnsure)
         let root = try decodeXML(service, action, response)
         if ec2 { return root }
         guard let result = root.child("\(action)Result") else {
@@ -110,7 +113,7 @@ public struct AWSClient: Sendable {
 
     /// Signs and sends, retrying what is worth retrying within the policy and its time budget.
     func send(_ service: AWSService, _ operation: String, method: String, path: String, query: String,
-              headers: [SigV4Request.Header], body: [UInt8]) async throws -> HTTPResponse {
+              headers: [SigV4Request.Header], body: [UInt8], retryUnsure: Bool = true) async throws -> HTTPResponse {
         if readOnly && !Self.isReadOperation(operation) {
             let error = AWSError(service: service.name, operation: operation, kind: .refusedReadOnly, message: "read-only client")
             record?(CallRecord(service: service.name, operation: operation, status: nil, attempts: 0, milliseconds: 0, error: error.description))
@@ -143,7 +146,7 @@ public struct AWSClient: Sendable {
             case .failure(var error):
                 error.attempts = attempt
                 let wait = retry.delay(afterAttempt: attempt, unit: random())
-                let retryable = error.isRetryable && attempt < retry.maxAttempts
+                let retryable = error.isRetryable && attempt < retry.maxAttempts && (retryUnsure || !error.outcomeUnknown)
                 if retryable && elapsed + wait <= retry.budget {
                     await sleep(wait)
                     continue

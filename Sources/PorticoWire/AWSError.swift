@@ -61,6 +61,23 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether AWS may have carried the request out although no good answer came back: the
+    /// connection failed mid-way, a 5xx, an answer that cannot be read. A create without an
+    /// idempotency token is not sent again on these before looking for what it may have made.
+    public var outcomeUnknown: Bool {
+        switch kind {
+        case .transport: return true
+        case .malformedResponse: return true
+        case .service(let code, let status): return status >= 500 && !Self.throttlingCodes.contains(code)
+        case .budgetExhausted, .refusedReadOnly: return false
+        }
+    }
+
+    public var isMalformedResponse: Bool {
+        if case .malformedResponse = kind { return true }
+        return false
+    }
+
     public var description: String {
         let attemptsText = attempts > 1 ? " after \(attempts) attempts" : ""
         let request = requestID.map { " (request id \($0))" } ?? ""
