@@ -13,6 +13,8 @@ public struct Applier: Sendable {
             case failed(String)
             /// Not attempted: a step it needs failed.
             case skipped(String)
+            /// Stopped or not started because the run was asked to stop.
+            case interrupted(String)
         }
         public var step: PlanStep
         public var state: State
@@ -23,6 +25,8 @@ public struct Applier: Sendable {
         public var outcomes: [Outcome]
         /// Resources left as they were whose record of the applied spec was brought up to date.
         public var recorded = 0
+        /// The run was asked to stop before it finished.
+        public var interrupted = false
         public var succeeded: Bool { outcomes.allSatisfy { $0.state == .done } }
         public func count(_ predicate: (Outcome.State) -> Bool) -> Int { outcomes.filter { predicate($0.state) }.count }
     }
@@ -35,10 +39,12 @@ public struct Applier: Sendable {
     let wait: WaitSettings
     let parallelism: Int
     let disableDeletionProtection: Bool
+    let stop: StopRequest
     let report: @Sendable (String) -> Void
 
     public init(stack: Stack, graph: StackGraph, world: LiveWorld, plan: Plan, client: AWSClient, wait: WaitSettings = WaitSettings(),
-                parallelism: Int = 4, disableDeletionProtection: Bool = false, report: @escaping @Sendable (String) -> Void) {
+                parallelism: Int = 4, disableDeletionProtection: Bool = false, stop: StopRequest = StopRequest(), report: @escaping @Sendable (String) -> Void) {
+        self.stop = stop
         self.stack = stack
         self.graph = graph
         self.world = world
@@ -76,7 +82,7 @@ public struct Applier: Sendable {
                                    sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection,
                                    runID: "\(client.clock().timeIntervalSince1970)-\(client.random())",
                                    records: Self.records(plan, time: Int(client.clock().timeIntervalSince1970)),
-                                   deletedIDs: Set(plan.steps.filter { $0.action == .delete && $0.node.part == .whole }.compactMap(\.liveID)))
+                                   deletedIDs: Set(plan.steps.filter { $0.action == .delete && $0.node.part == .whole }.compactMap(\.liveID)), stop: stop)
         let (steps, needs) = Self.schedule(plan, graph: graph)
         var states: [Outcome?] = Array(repeating: nil, count: steps.count)
         var started = Set<Int>()
@@ -85,6 +91,8 @@ public struct Applier: Sendable {
         await withTaskGroup(of: (Int, Outcome.State, Double).self) { group in
             var running = 0
             func startReady() {
+                // Asked to stop: the steps under way finish (or give up their waits); no new one starts.
+                if stop.isRequested { return }
                 for index in steps.indices where !started.contains(index) && running < limit {
                     guard needs[index].allSatisfy({ states[$0]?.state == .done }) else { continue }
                     started.insert(index)
@@ -102,6 +110,8 @@ public struct Applier: Sendable {
                                 context.report("warning: \(step.address): could not record the applied spec: \(Self.describe(error))")
                             }
                             return (index, .done, Date().timeIntervalSince(begin))
+                        } catch let interruption as StepInterrupted {
+                            return (index, .interrupted(interruption.message), Date().timeIntervalSince(begin))
                         } catch {
                             return (index, .failed(Self.describe(error)), Date().timeIntervalSince(begin))
                         }
@@ -130,6 +140,7 @@ public struct Applier: Sendable {
                 switch state {
                 case .done: report("\(step.action.symbol) \(step.address): done in \(String(format: "%.1f", seconds)) s")
                 case .failed(let message): report("\(step.action.symbol) \(step.address): FAILED: \(message)")
+                case .interrupted(let message): report("\(step.action.symbol) \(step.address): interrupted: \(message)")
                 case .skipped: break
                 }
                 if case .failed = state { skipDependents() }
@@ -137,7 +148,8 @@ public struct Applier: Sendable {
             }
         }
         var recorded = 0
-        for step in Recorder.staleRecords(plan, world: world) {
+        let interrupted = stop.isRequested
+        for step in interrupted ? [] : Recorder.staleRecords(plan, world: world) {
             do {
                 try await Recorder.record(step, context)
                 recorded += 1
@@ -146,8 +158,8 @@ public struct Applier: Sendable {
             }
         }
         return Report(outcomes: states.enumerated().map { index, outcome in
-            outcome ?? Outcome(step: steps[index], state: .skipped("not reached"), seconds: 0)
-        }, recorded: recorded)
+            outcome ?? Outcome(step: steps[index], state: interrupted ? .interrupted("not started") : .skipped("not reached"), seconds: 0)
+        }, recorded: recorded, interrupted: interrupted)
     }
 
     /// Each node's record, stamped with the run's time.

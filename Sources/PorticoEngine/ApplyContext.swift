@@ -25,6 +25,32 @@ public struct ApplyError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A step given up because the run was asked to stop (Ctrl-C): what it had done stays, and
+/// the next apply carries on from what is live.
+struct StepInterrupted: Error, Sendable {
+    var message: String
+}
+
+/// Whether the run was asked to stop; set from a signal handler, read by the steps.
+public final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+
+    public func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+}
+
 /// What earlier steps of this apply produced (ids of what they created) on top of what was
 /// live, so later steps can name them. Shared by steps running at once.
 actor Outputs {
@@ -92,6 +118,7 @@ struct ApplyContext: Sendable {
     let records: [StackGraph.Node: String]
     /// Live ids this run deletes whole (their records go with them).
     let deletedIDs: Set<String>
+    let stop: StopRequest
     let instanceLock = AsyncLock()
 
     var stackName: String { stack.name.value }
@@ -164,6 +191,46 @@ struct ApplyContext: Sendable {
         return loadBalancer
     }
 
+    // MARK: Creating exactly once
+
+    /// What a lookup after an uncertain create found: its id, its tags, and the value the create returns.
+    struct Found<T: Sendable>: Sendable {
+        var id: String
+        var tags: [String: String]
+        var value: T
+    }
+
+    /// Creates a resource AWS gives no idempotency token for (a group, a target group, a load
+    /// balancer, a listener), at most once. When the outcome of a create is unknown (the
+    /// connection dropped after sending, a 5xx, an answer that cannot be read) or AWS says the
+    /// name is taken, the resource is looked up first: if it is there and tagged as this
+    /// entry's, from its first moment, it is the one the lost attempt made and is used as is.
+    /// Only when it is not there is the create sent again. A resource with the name that is
+    /// not this entry's is someone else's and is left alone.
+    func createOnce<T: Sendable>(_ what: String, key: String, duplicateCodes: Set<String>,
+                                 lookup: () async throws -> Found<T>?, create: () async throws -> T) async throws -> T {
+        let retry = ec2.client.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await create()
+            } catch let error as AWSError where error.outcomeUnknown || duplicateCodes.contains(error.code ?? "") {
+                if let found = try await lookup() {
+                    guard found.tags[Ownership.stackTag] == stackName, found.tags[Ownership.resourceTag] == key else {
+                        let owner = found.tags[Ownership.stackTag].map { "stack \($0)'s \(found.tags[Ownership.resourceTag] ?? "?")" } ?? "not made by Portico"
+                        throw ApplyError("\(what) already exists (\(found.id), \(owner)); it is not \(key) of stack \(stackName), so it was left alone. Rename the entry (name:) or remove that resource")
+                    }
+                    report("\(what): made by an earlier attempt whose answer was lost; using \(found.id)")
+                    return found.value
+                }
+                guard error.outcomeUnknown, attempt < retry.maxAttempts, !stop.isRequested else { throw error }
+                report("\(what): \(error.description); it was not made, creating it again")
+                await sleep(retry.delay(afterAttempt: attempt, unit: 0.5))
+            }
+        }
+    }
+
     // MARK: Waiting and retrying
 
     /// Polls `check` until it returns a value or `timeout` passes; `pending` says what is still awaited.
@@ -171,6 +238,8 @@ struct ApplyContext: Sendable {
         let started = clock()
         var lastState = ""
         while true {
+            // What is awaited goes on in AWS without us; the next apply sees where it got to.
+            if stop.isRequested { throw StepInterrupted(message: "stopped waiting for \(what)\(lastState.isEmpty ? "" : " (\(lastState))")") }
             let (value, state) = try await check()
             if let value { return value }
             if state != lastState { report("waiting for \(what): \(state)") }
@@ -191,6 +260,7 @@ struct ApplyContext: Sendable {
                 return
             } catch let error as AWSError where error.code.map(codes.contains) ?? false {
                 if clock().timeIntervalSince(started) >= wait.dependencyTimeout { throw error }
+                if stop.isRequested { throw StepInterrupted(message: "stopped retrying \(what) (\(error.code ?? ""))") }
                 report("\(what): \(error.code ?? "") (\(error.message)); retrying")
                 await sleep(wait.pollSeconds)
             }

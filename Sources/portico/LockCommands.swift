@@ -32,6 +32,9 @@ struct HeldLock {
             switch try await lock.acquire(holder) {
             case .acquired:
                 return HeldLock(lock: lock, holder: holder)
+            case .heldBy(let other) where holderIsGone(other):
+                progress.line("the lock of \(other.describe(now: Date())) was left by a process of this machine that is gone; taking it over")
+                try await lock.breakLock(other)
             case .heldBy(let other):
                 let elapsed = Date().timeIntervalSince(started)
                 if elapsed >= timeout {
@@ -53,6 +56,14 @@ struct HeldLock {
         } catch {
             progress.line("warning: could not release the lock \(lock.recordName) in \(lock.zone.name): \(error); break it with 'portico unlock'")
         }
+    }
+
+    /// Whether the holder was a run on this machine whose process no longer exists (killed,
+    /// crashed). A process id reused since only makes this say no: the safe way to be wrong.
+    static func holderIsGone(_ holder: StackLock.Holder) -> Bool {
+        guard let colon = holder.host.lastIndex(of: ":"), String(holder.host[..<colon]) == ProcessInfo.processInfo.hostName,
+              let pid = Int32(holder.host[holder.host.index(after: colon)...]), pid > 0, pid != getpid() else { return false }
+        return kill(pid, 0) == -1 && errno == ESRCH
     }
 
     /// `host` in the lock: the machine, or the CI run that holds it.

@@ -142,23 +142,38 @@ struct Reconciliation {
         }
     }
 
-    /// Runs the plan and prints what was and was not done.
-    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool, progress: Progress) async -> Bool {
+    /// Runs the plan and prints what was and was not done. Throws exit 130 when interrupted.
+    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool, progress: Progress, again: String) async throws -> Bool {
+        Interruption.shared.enter(.changing)
         let applier = Applier(stack: stack, graph: graph, world: world, plan: plan, client: client, wait: wait, parallelism: parallelism,
-                              disableDeletionProtection: disableDeletionProtection, report: progress.line)
+                              disableDeletionProtection: disableDeletionProtection, stop: Interruption.shared.stop, report: progress.line)
         let report = await applier.run()
-        let done = report.count { $0 == .done }
-        let failed = report.outcomes.filter { if case .failed = $0.state { true } else { false } }
-        let skipped = report.outcomes.filter { if case .skipped = $0.state { true } else { false } }
+        let done = report.outcomes.filter { $0.state == .done }
         let recorded = report.recorded > 0 ? " Recorded the applied spec on \(report.recorded) unchanged resource(s)." : ""
         if report.succeeded {
-            print("Done: \(done) step(s) carried out.\(recorded)")
+            print("Done: \(done.count) step(s) carried out.\(recorded)")
             return true
         }
-        print("Stopped: \(done) step(s) done, \(failed.count) failed, \(skipped.count) not attempted.")
-        for outcome in failed { if case .failed(let message) = outcome.state { print("  failed:  \(outcome.step.action.symbol) \(outcome.step.address): \(message)") } }
-        for outcome in skipped { if case .skipped(let message) = outcome.state { print("  not run: \(outcome.step.action.symbol) \(outcome.step.address): \(message)") } }
-        print("Run apply again to continue from what is live now; nothing done is undone.")
+        var failed: [(PlanStep, String)] = [], skipped: [(PlanStep, String)] = [], interrupted: [(PlanStep, String)] = []
+        for outcome in report.outcomes {
+            switch outcome.state {
+            case .done: break
+            case .failed(let message): failed.append((outcome.step, message))
+            case .skipped(let message): skipped.append((outcome.step, message))
+            case .interrupted(let message): interrupted.append((outcome.step, message))
+            }
+        }
+        if report.interrupted {
+            print("Interrupted: \(done.count) step(s) done, \(interrupted.count) stopped or not started, \(failed.count) failed.")
+        } else {
+            print("Stopped: \(done.count) step(s) done, \(failed.count) failed, \(skipped.count) not attempted.")
+        }
+        for outcome in done { print("  done:    \(outcome.step.action.symbol) \(outcome.step.address)") }
+        for (step, message) in failed { print("  failed:  \(step.action.symbol) \(step.address): \(message)") }
+        for (step, message) in interrupted { print("  stopped: \(step.action.symbol) \(step.address): \(message)") }
+        for (step, message) in skipped { print("  not run: \(step.action.symbol) \(step.address): \(message)") }
+        print("Run \(again) again to continue from what is live now; nothing done is undone.")
+        if report.interrupted { throw ExitCode(130) }
         return false
     }
 }
@@ -172,8 +187,8 @@ extension Reconciliation {
             guard run.show(format) else { throw ExitCode(1) }
             guard Applier.hasWork(run.plan, world: run.world) else { return }
             if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
-            guard await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
-                                    progress: progress) else { throw ExitCode(1) }
+            guard try await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                        progress: progress, again: mode == .destroy ? "destroy" : "apply") else { throw ExitCode(1) }
         }
     }
 
@@ -182,9 +197,12 @@ extension Reconciliation {
     static func underLock(_ mode: Planner.Mode, path: String, aws: AWSOptions, allowDeletingProtected: Bool, waiting: WaitOptions, locking: LockOptions,
                           _ body: (Reconciliation, Progress) async throws -> Void) async throws {
         let progress = Progress()
+        Interruption.shared.install()
         let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: allowDeletingProtected, beforeReading: { client, stack in
-            try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
-                                    poll: waiting.pollSeconds, progress: progress)
+            let held = try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
+                                               poll: waiting.pollSeconds, progress: progress)
+            Interruption.shared.onStopBeforeChanges { await held?.release(progress: progress) }
+            return held
         })
         do {
             try await body(run, progress)
