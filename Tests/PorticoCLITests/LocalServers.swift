@@ -78,9 +78,10 @@ final class LocalServer: @unchecked Sendable {
         try helper(["Tests/Support/flaky_server.py", script.joined(separator: ","), counter])
     }
 
-    /// Tests/Support/recording_proxy.py in front of `upstream`, logging each operation to `log`.
+    /// Tests/Support/fault_proxy.py without faults in front of `upstream`, logging each
+    /// operation to `log` as a JSON line.
     static func recordingProxy(upstream: String, log: String) throws -> LocalServer {
-        try helper(["Tests/Support/recording_proxy.py", upstream, log])
+        try helper(["Tests/Support/fault_proxy.py", upstream, log, "--rate", "0"])
     }
 
     /// A Python helper server that prints its own port first.
