@@ -180,6 +180,39 @@ import Testing
         #expect(run.stderr.contains("has errors; nothing was read from or changed in AWS"))
     }
 
+    /// Hostile files, each given to every command that talks to AWS, through a recording proxy:
+    /// a clear error at the file's position, no crash, and not one request seen.
+    @Test func hostileFilesMakeNoAWSCall() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portico-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files = ["alias-bomb", "deep-nesting", "non-utf8", "yaml-tab-indent", "duplicate-field", "port-out-of-range", "multiple-documents"]
+            .map { PorticoBinary.path("Tests/Fixtures/broken/\($0).yaml") }
+        var junk = SystemRandomNumberGenerator()
+        let generated: [(String, [UInt8])] = [
+            ("huge-scalar", Array(("stack: demo\nregion: us-east-1\ntags: { a: " + String(repeating: "x", count: 1 << 20) + " }\n").utf8)),
+            ("binary-junk", (0..<8192).map { _ in UInt8.random(in: 0...255, using: &junk) }),
+            ("too-big", Array(String(repeating: "# padding\n", count: 500_000).utf8)),
+        ]
+        for (name, bytes) in generated {
+            let url = folder.appendingPathComponent("\(name).yaml")
+            try Data(bytes).write(to: url)
+            files.append(url.path)
+        }
+        let log = folder.appendingPathComponent("requests.log").path
+        let proxy = try LocalServer.recordingProxy(upstream: "http://127.0.0.1:9", log: log)
+        defer { proxy.stop() }
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "HOME": "/nonexistent", "AWS_ENDPOINT_URL": proxy.url]
+        for file in files {
+            for command in [["plan"], ["apply", "--auto-approve"], ["destroy", "--auto-approve"], ["drift"], ["unlock", "--auto-approve"]] {
+                let run = try PorticoBinary.run(command + [file], environment: environment)
+                #expect(run.status == 1, "\(command) \(file): exit \(run.status)\n\(run.stderr)")
+                #expect(run.stderr.contains("\(file):"), "\(command) \(file): the error does not name the file's position:\n\(run.stderr.prefix(600))")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: log), "requests were sent: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
     @Test func versionNamesTheLibraries() throws {
         let run = try PorticoBinary.run(["version"])
         #expect(run.status == 0)
