@@ -11,7 +11,17 @@ struct ACMCalls: Sendable {
 
     func listCertificateARNs() async throws -> [String] {
         let pages = try await client.jsonPages(.acm, "ListCertificates", ["Includes": ["keyTypes": Self.allKeyTypes], "MaxItems": 1000])
-        return pages.flatMap { ($0["CertificateSummaryList"] as? [[String: Any]]) ?? [] }.compactMap { $0["CertificateArn"] as? String }
+        return try pages.flatMap { page -> [String] in
+            guard let summaries = page["CertificateSummaryList"] as? [[String: Any]] else {
+                throw AWSError(service: "acm", operation: "ListCertificates", kind: .malformedResponse(httpStatus: 200, reason: "no CertificateSummaryList"), message: "")
+            }
+            return try summaries.map { summary in
+                guard let arn = summary["CertificateArn"] as? String else {
+                    throw AWSError(service: "acm", operation: "ListCertificates", kind: .malformedResponse(httpStatus: 200, reason: "a certificate without its ARN"), message: "")
+                }
+                return arn
+            }
+        }
     }
 
     func tags(arn: String) async throws -> [String: String] {
@@ -63,11 +73,11 @@ struct ACMCalls: Sendable {
     }
 
     func delete(arn: String) async throws {
-        _ = try await client.json(.acm, "DeleteCertificate", ["CertificateArn": arn])
+        _ = try await client.json(.acm, "DeleteCertificate", ["CertificateArn": arn], noOutput: true)
     }
 
     func addTags(arn: String, _ tags: [(String, String)]) async throws {
-        _ = try await client.json(.acm, "AddTagsToCertificate", ["CertificateArn": arn, "Tags": tags.map { ["Key": $0.0, "Value": $0.1] }])
+        _ = try await client.json(.acm, "AddTagsToCertificate", ["CertificateArn": arn, "Tags": tags.map { ["Key": $0.0, "Value": $0.1] }], noOutput: true)
     }
 }
 
@@ -83,18 +93,19 @@ struct Route53Calls: Sendable {
     func zones(named name: String) async throws -> [LiveZone] {
         let wanted = DomainName.normalize(name)
         let query = "dnsname=\(SigV4Signer.encode(wanted))&maxitems=100"
-        guard let answer = try await client.restXML(.route53, "ListHostedZonesByName", method: "GET", path: "/2013-04-01/hostedzonesbyname", query: query) else { return [] }
-        return (answer.child("HostedZones")?.children("HostedZone") ?? []).compactMap { zone in
-            guard let id = zone.text(at: "Id"), let zoneName = zone.text(at: "Name"), DomainName.normalize(zoneName) == wanted,
-                  zone.text(at: "Config", "PrivateZone") != "true" else { return nil }
-            return LiveZone(id: Self.zoneID(id), name: zoneName)
+        let answer = try await client.restXML(.route53, "ListHostedZonesByName", method: "GET", path: "/2013-04-01/hostedzonesbyname", query: query)
+        let zones = try eachItem(answer.child("HostedZones")?.children("HostedZone") ?? [], "route53", "ListHostedZonesByName", "a hosted zone") { zone in
+            zone.text(at: "Id").flatMap { id in zone.text(at: "Name").map { (LiveZone(id: Self.zoneID(id), name: $0), private: zone.text(at: "Config", "PrivateZone") == "true") } }
         }
+        return zones.filter { DomainName.normalize($0.0.name) == wanted && !$0.private }.map(\.0)
     }
 
     func zone(id: String) async throws -> LiveZone? {
         do {
-            guard let answer = try await client.restXML(.route53, "GetHostedZone", method: "GET", path: "/2013-04-01/hostedzone/\(Self.zoneID(id))"),
-                  let zone = answer.child("HostedZone"), let zoneID = zone.text(at: "Id"), let name = zone.text(at: "Name") else { return nil }
+            let answer = try await client.restXML(.route53, "GetHostedZone", method: "GET", path: "/2013-04-01/hostedzone/\(Self.zoneID(id))")
+            guard let zone = answer.child("HostedZone"), let zoneID = zone.text(at: "Id"), let name = zone.text(at: "Name") else {
+                throw AWSError(service: "route53", operation: "GetHostedZone", kind: .malformedResponse(httpStatus: 200, reason: "no HostedZone with an Id and a Name"), message: "")
+            }
             return LiveZone(id: Self.zoneID(zoneID), name: name)
         } catch let error as AWSError where error.code == "NoSuchHostedZone" {
             return nil
@@ -103,7 +114,7 @@ struct Route53Calls: Sendable {
 
     func recordSets(zoneID: String) async throws -> [LiveRecordSet] {
         let pages = try await client.route53RecordSetPages(zoneID: zoneID)
-        return pages.flatMap { $0.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? [] }.compactMap(Self.recordSet)
+        return try eachItem(pages.flatMap { $0.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? [] }, "route53", "ListResourceRecordSets", "a record set", Self.recordSet)
     }
 
     /// One record set by name and type: a single-item listing that starts there (Route53 has no
@@ -111,7 +122,7 @@ struct Route53Calls: Sendable {
     func recordSet(zoneID: String, name: String, type: String) async throws -> LiveRecordSet? {
         let query = "maxitems=1&name=\(SigV4Signer.encode(DomainName.normalize(name) + "."))&type=\(type)"
         let answer = try await client.restXML(.route53, "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(Self.zoneID(zoneID))/rrset", query: query)
-        let first = (answer?.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? []).compactMap(Self.recordSet).first
+        let first = try eachItem(answer.child("ResourceRecordSets")?.children("ResourceRecordSet") ?? [], "route53", "ListResourceRecordSets", "a record set", Self.recordSet).first
         guard let first, DomainName.normalize(first.name) == DomainName.normalize(name), first.type == type else { return nil }
         return first
     }

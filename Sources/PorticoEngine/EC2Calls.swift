@@ -37,7 +37,7 @@ struct EC2Calls: Sendable {
         parameters.addList("VpcId", ids, ec2: true)
         Self.add(filters, to: &parameters)
         let pages = try await client.queryPages(.ec2, "DescribeVpcs", parameters)
-        return pages.flatMap { $0.child("vpcSet")?.children("item") ?? [] }.compactMap { item in
+        return try eachItem(pages.flatMap { $0.child("vpcSet")?.children("item") ?? [] }, "ec2", "DescribeVpcs", "a VPC") { item in
             item.text(at: "vpcId").map { ($0, item.text(at: "isDefault") == "true") }
         }
     }
@@ -47,7 +47,7 @@ struct EC2Calls: Sendable {
         parameters.addList("SubnetId", ids, ec2: true)
         Self.add(filters, to: &parameters)
         let pages = try await client.queryPages(.ec2, "DescribeSubnets", parameters)
-        return pages.flatMap { $0.child("subnetSet")?.children("item") ?? [] }.compactMap { item in
+        return try eachItem(pages.flatMap { $0.child("subnetSet")?.children("item") ?? [] }, "ec2", "DescribeSubnets", "a subnet") { item in
             guard let id = item.text(at: "subnetId") else { return nil }
             return LiveSubnet(id: id, vpcID: item.text(at: "vpcId") ?? "", availabilityZone: item.text(at: "availabilityZone") ?? "")
         }
@@ -60,7 +60,7 @@ struct EC2Calls: Sendable {
         Self.add(filters + [Filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], to: &parameters)
         let pages = try await client.queryPages(.ec2, "DescribeInstances", parameters)
         let items = pages.flatMap { page in (page.child("reservationSet")?.children("item") ?? []).flatMap { $0.child("instancesSet")?.children("item") ?? [] } }
-        return items.compactMap { item in
+        return try eachItem(items, "ec2", "DescribeInstances", "an instance") { item in
             guard let id = item.text(at: "instanceId") else { return nil }
             // The primary interface's groups are the instance's groups; ModifyInstanceAttribute sets them.
             var groups = (item.child("groupSet")?.children("item") ?? []).compactMap { $0.text(at: "groupId") }
@@ -77,7 +77,7 @@ struct EC2Calls: Sendable {
         parameters.addList("GroupId", ids, ec2: true)
         Self.add(filters, to: &parameters)
         let pages = try await client.queryPages(.ec2, "DescribeSecurityGroups", parameters)
-        return pages.flatMap { $0.child("securityGroupInfo")?.children("item") ?? [] }.compactMap(Self.securityGroup)
+        return try eachItem(pages.flatMap { $0.child("securityGroupInfo")?.children("item") ?? [] }, "ec2", "DescribeSecurityGroups", "a security group", Self.securityGroup)
     }
 
     static func securityGroup(_ item: XMLElement) -> LiveSecurityGroup? {

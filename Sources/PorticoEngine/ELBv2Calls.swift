@@ -60,11 +60,13 @@ struct ELBv2Calls: Sendable {
         parameters.addList("LoadBalancerArns", arns, ec2: false)
         parameters.addList("Names", names, ec2: false)
         let pages = try await client.queryPages(.elbv2, "DescribeLoadBalancers", parameters)
-        return pages.flatMap { Self.members($0, "LoadBalancers") }.compactMap(Self.loadBalancer)
+        // Network and gateway load balancers are not Portico's to manage.
+        let applications = pages.flatMap { Self.members($0, "LoadBalancers") }.filter { ($0.text(at: "Type") ?? "application") == "application" }
+        return try eachItem(applications, "elbv2", "DescribeLoadBalancers", "a load balancer", Self.loadBalancer)
     }
 
     static func loadBalancer(_ item: XMLElement) -> LiveLoadBalancer? {
-        guard let arn = item.text(at: "LoadBalancerArn"), item.text(at: "Type") ?? "application" == "application" else { return nil }
+        guard let arn = item.text(at: "LoadBalancerArn") else { return nil }
         return LiveLoadBalancer(
             arn: arn, name: item.text(at: "LoadBalancerName") ?? "", scheme: item.text(at: "Scheme") ?? "",
             ipAddressType: item.text(at: "IpAddressType") ?? "ipv4", vpcID: item.text(at: "VpcId") ?? "",
@@ -85,7 +87,7 @@ struct ELBv2Calls: Sendable {
         var parameters = QueryParameters()
         parameters.add("LoadBalancerArn", loadBalancerARN)
         let pages = try await client.queryPages(.elbv2, "DescribeListeners", parameters)
-        return pages.flatMap { Self.members($0, "Listeners") }.compactMap(Self.listener)
+        return try eachItem(pages.flatMap { Self.members($0, "Listeners") }, "elbv2", "DescribeListeners", "a listener", Self.listener)
     }
 
     static func listener(_ item: XMLElement) -> LiveListener? {
@@ -118,7 +120,7 @@ struct ELBv2Calls: Sendable {
         var parameters = QueryParameters()
         parameters.addList("Names", names, ec2: false)
         let pages = try await client.queryPages(.elbv2, "DescribeTargetGroups", parameters)
-        return pages.flatMap { Self.members($0, "TargetGroups") }.compactMap(Self.targetGroup)
+        return try eachItem(pages.flatMap { Self.members($0, "TargetGroups") }, "elbv2", "DescribeTargetGroups", "a target group", Self.targetGroup)
     }
 
     static func targetGroup(_ item: XMLElement) -> LiveTargetGroup? {

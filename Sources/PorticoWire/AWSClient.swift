@@ -77,7 +77,15 @@ public struct AWSClient: Sendable {
         let response = try await send(service, action, method: "POST", path: "/", query: "",
                                       headers: [.init("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, retryUnsure: retryUnsure)
         let root = try decodeXML(service, action, response)
-        if ec2 { return root }
+        if ec2 {
+            // EC2 answers with the response element itself; anything else (an HTML page from a
+            // proxy that said 200) would read as an empty answer.
+            guard root.name == "\(action)Response" else {
+                throw AWSError(service: service.name, operation: action, kind: .malformedResponse(httpStatus: response.status, reason: "the answer is <\(root.name)>, not <\(action)Response>"),
+                               message: "", requestID: Self.requestID(response, root))
+            }
+            return root
+        }
         guard let result = root.child("\(action)Result") else {
             if root.name == "\(action)Response" { return XMLElement(name: "\(action)Result") }
             throw AWSError(service: service.name, operation: action, kind: .malformedResponse(httpStatus: response.status, reason: "no <\(action)Result> in <\(root.name)>"),
@@ -87,12 +95,18 @@ public struct AWSClient: Sendable {
     }
 
     /// A JSON 1.1 call (ACM): `body` is the request object, the answer is the response object.
-    public func json(_ service: AWSService, _ operation: String, _ body: [String: any Sendable]) async throws -> [String: Any] {
+    /// `noOutput` is for operations whose answer has no fields (an empty body is then fine);
+    /// from any other, an empty body is an answer that cannot be read, not an empty one.
+    public func json(_ service: AWSService, _ operation: String, _ body: [String: any Sendable], noOutput: Bool = false) async throws -> [String: Any] {
         guard case .json(let prefix) = service.wireProtocol else { preconditionFailure("\(service) is not a JSON service") }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         let response = try await send(service, operation, method: "POST", path: "/", query: "",
                                       headers: [.init("Content-Type", "application/x-amz-json-1.1"), .init("X-Amz-Target", "\(prefix).\(operation)")], body: Array(data))
-        if response.body.isEmpty { return [:] }
+        if response.body.isEmpty {
+            if noOutput { return [:] }
+            throw AWSError(service: service.name, operation: operation, kind: .malformedResponse(httpStatus: response.status, reason: "an empty body"),
+                           message: "", requestID: response.header("x-amzn-RequestId"))
+        }
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
             throw AWSError(service: service.name, operation: operation, kind: .malformedResponse(httpStatus: response.status, reason: "the body is not a JSON object"),
                            message: "", requestID: response.header("x-amzn-RequestId"))
@@ -100,13 +114,18 @@ public struct AWSClient: Sendable {
         return object
     }
 
-    /// A REST-XML call (Route53). Returns the root element, or nil for an empty body.
-    public func restXML(_ service: AWSService, _ operation: String, method: String, path: String, query: String = "", body: String? = nil) async throws -> XMLElement? {
+    /// A REST-XML call (Route53). Returns the root element, `<OperationResponse>`: every
+    /// Route53 call Portico makes answers with one, so an empty body is an unreadable answer.
+    public func restXML(_ service: AWSService, _ operation: String, method: String, path: String, query: String = "", body: String? = nil) async throws -> XMLElement {
         let bytes = body.map { Array($0.utf8) } ?? []
         let headers: [SigV4Request.Header] = body == nil ? [] : [.init("Content-Type", "application/xml")]
         let response = try await send(service, operation, method: method, path: path, query: query, headers: headers, body: bytes)
-        if response.body.isEmpty { return nil }
-        return try decodeXML(service, operation, response)
+        let root = try decodeXML(service, operation, response)
+        guard root.name == "\(operation)Response" else {
+            throw AWSError(service: service.name, operation: operation, kind: .malformedResponse(httpStatus: response.status, reason: "the answer is <\(root.name)>, not <\(operation)Response>"),
+                           message: "", requestID: Self.requestID(response, root))
+        }
+        return root
     }
 
     // MARK: Sending

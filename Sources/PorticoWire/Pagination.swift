@@ -62,9 +62,7 @@ extension AWSClient {
                 if let identifier = start.identifier { query.append(("identifier", identifier)) }
             }
             let queryString = query.map { SigV4Signer.encode($0.0) + "=" + SigV4Signer.encode($0.1) }.joined(separator: "&")
-            guard let page = try await restXML(.route53, "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(zoneID)/rrset", query: queryString) else {
-                throw AWSError(service: "route53", operation: "ListResourceRecordSets", kind: .malformedResponse(httpStatus: 200, reason: "an empty body"), message: "")
-            }
+            let page = try await restXML(.route53, "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(zoneID)/rrset", query: queryString)
             guard page.text(at: "IsTruncated") == "true", let name = page.text(at: "NextRecordName") else { return (page, nil) }
             return (page, Start(name: name, type: page.text(at: "NextRecordType"), identifier: page.text(at: "NextRecordIdentifier")))
         }
