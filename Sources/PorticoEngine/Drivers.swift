@@ -81,27 +81,30 @@ struct CertificateDriver: ResourceDriver {
 
     func delete(_ step: PlanStep, _ context: ApplyContext) async throws {
         guard let arn = step.liveID else { return }
-        let live = context.world.certificates.first { $0.arn == arn }
+        // Its validation records go first, unless a certificate that stays uses the same ones:
+        // they carry no tags and only the certificate names them, so once it is gone a run
+        // interrupted here could no longer find them.
+        if let live = context.world.certificates.first(where: { $0.arn == arn }),
+           let zoneKey = context.stack.resource(step.node.key)?.certificate?.validationZone.value.description ?? zoneHolding(live, context),
+           let zone = context.world.zone(zoneKey) {
+            let inUse = await context.outputs.recordsInUse()
+            let existing = context.world.zoneRecords[zone.id] ?? []
+            let removable = live.validationRecords.filter { !inUse.contains($0) }.compactMap { record in
+                existing.first { $0.holds(record) }
+            }
+            for set in removable {
+                do {
+                    try await context.route53.change(zoneID: zone.id, [(.delete, set)], comment: "portico \(context.stackName): certificate \(step.node.key) deleted")
+                } catch let error as AWSError where error.code == "InvalidChangeBatch" {
+                    // Already gone, or changed by someone else since the plan: leave it.
+                }
+            }
+        }
         do {
             try await context.retrying("deleting certificate \(step.node.key)", codes: ["ResourceInUseException"]) {
                 try await context.acm.delete(arn: arn)
             }
         } catch let error as AWSError where error.isNotFound {}
-        // Its validation records go too, unless a certificate that stays uses the same ones.
-        guard let live, let zoneKey = context.stack.resource(step.node.key)?.certificate?.validationZone.value.description ?? zoneHolding(live, context) else { return }
-        guard let zone = context.world.zone(zoneKey) else { return }
-        let inUse = await context.outputs.recordsInUse()
-        let existing = context.world.zoneRecords[zone.id] ?? []
-        let removable = live.validationRecords.filter { !inUse.contains($0) }.compactMap { record in
-            existing.first { $0.holds(record) }
-        }
-        for set in removable {
-            do {
-                try await context.route53.change(zoneID: zone.id, [(.delete, set)], comment: "portico \(context.stackName): certificate \(step.node.key) deleted")
-            } catch let error as AWSError where error.code == "InvalidChangeBatch" {
-                // Already gone, or changed by someone else since the plan: leave it.
-            }
-        }
     }
 
     /// The zone key holding a removed entry's validation records, when the file no longer says.
