@@ -6,7 +6,7 @@ PYTHON       ?= python3
 APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config
 PORTICO      := .build/debug/portico
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench soak fuzz clean
 
 # System libraries through apt (as root, or with sudo), moto's server and the Python checkers through pip.
 deps:
@@ -31,6 +31,17 @@ test: build
 # The main job end to end against moto on a free loopback port (scripts/demo.sh).
 demo: build
 	scripts/demo.sh
+
+# The hard cases at full length (docs/reliability.md); writes their figures into that document.
+soak: build
+	$(PYTHON) scripts/soak.py $(PORTICO)
+
+# The stack-reader fuzzer alone; FUZZ_SEED reproduces a run.
+FUZZ_ITERATIONS ?= 200000
+FUZZ_SEED       ?= $(shell date +%s)
+fuzz: build
+	@echo "fuzz: $(FUZZ_ITERATIONS) inputs, seed $(FUZZ_SEED)"
+	PORTICO_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) PORTICO_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --disable-xctest --filter FuzzTests
 
 bench: build
 	$(SWIFT) build -c release

@@ -45,11 +45,18 @@ final class Interruption: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// How to give the lock back if the run is stopped before any change.
-    func onStopBeforeChanges(_ release: (@Sendable () async -> Void)?) {
-        lock.lock()
-        releaseLock = release
-        lock.unlock()
+    /// How to give the lock back if the run is stopped before any change. Called once the
+    /// lock is taken (or known to be absent): a signal that came while it was being taken is
+    /// acted on here, so the lock is never left behind.
+    func onStopBeforeChanges(_ release: @escaping @Sendable () async -> Void) async {
+        let stopNow = lock.withLock {
+            releaseLock = release
+            return signals > 0 && phase == .preparing
+        }
+        if stopNow {
+            await release()
+            exit(130)
+        }
     }
 
     private func received(_ number: Int32) {
@@ -68,8 +75,10 @@ final class Interruption: @unchecked Sendable {
             say("portico: \(name): finishing the calls under way and starting no new step (again to stop at once)")
         case .preparing:
             say("portico: \(name): stopped before changing anything")
+            // Without a release yet, the lock is being taken: it is released as soon as it is.
+            guard let release else { return }
             Task {
-                await release?()
+                await release()
                 exit(130)
             }
         }

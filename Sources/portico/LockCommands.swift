@@ -43,6 +43,7 @@ struct HeldLock {
                         Nothing was planned or changed. Wait for that run (--lock-timeout SECONDS waits), or if it is dead, break the lock: portico unlock \(stack.file)
                         """)
                 }
+                if Interruption.shared.stop.isRequested { throw ExitCode(130) }
                 if !reported { progress.line("waiting for the lock held by \(other.describe(now: Date()))") }
                 reported = true
                 try? await Task.sleep(nanoseconds: UInt64(min(poll, max(0.1, timeout - elapsed)) * 1_000_000_000))

@@ -201,7 +201,7 @@ extension Reconciliation {
         let run = try await prepare(path: path, aws: aws, mode: mode, allowDeletingProtected: allowDeletingProtected, beforeReading: { client, stack in
             let held = try await HeldLock.take(stack, client: client, command: mode == .destroy ? "destroy" : "apply", timeout: locking.lockTimeout,
                                                poll: waiting.pollSeconds, progress: progress)
-            Interruption.shared.onStopBeforeChanges { await held?.release(progress: progress) }
+            await Interruption.shared.onStopBeforeChanges { await held?.release(progress: progress) }
             return held
         })
         do {

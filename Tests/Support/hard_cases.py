@@ -4,7 +4,7 @@
 
   hard_cases.py faults    --seeds 1,2 [--rate 0.25]   apply, plan, drift, destroy through the fault proxy
   hard_cases.py give-up                               every call fails: a bounded, named error
-  hard_cases.py interrupt --signal INT|KILL --points N [--command apply|destroy]
+  hard_cases.py interrupt --signal INT|KILL --points N|--at 3,20 [--command apply|destroy]
   hard_cases.py secrets                               every command with --debug leaks nothing
 
 Common: --portico BIN (default .build/debug/portico), --stack FILE (default
@@ -229,6 +229,8 @@ def interrupt(world, options, stats):
     if not destroying:
         must_succeed(world.run(world.destroy_args()), "destroy after counting")
     points = sorted({max(1, round(total * (i + 1) / (options.points + 1))) for i in range(options.points)})
+    if options.at:
+        points = sorted({int(p) for p in options.at.split(",")})
     signal_number = signal.SIGINT if options.signal == "INT" else signal.SIGKILL
     outcomes = collections.Counter()
     for point in points:
@@ -314,6 +316,7 @@ def main():
     parser.add_argument("--signal", choices=["INT", "KILL"], default="INT")
     parser.add_argument("--points", type=int, default=3)
     parser.add_argument("--command", choices=["apply", "destroy"], default="apply")
+    parser.add_argument("--at", help="interrupt at these calls (comma-separated) instead of --points spread over the run")
     parser.add_argument("--stats")
     options = parser.parse_args()
     stats = {}
