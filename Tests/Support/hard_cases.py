@@ -247,7 +247,7 @@ def interrupt(world, options, stats):
             process.send_signal(signal_number)
         stdout, stderr = process.communicate(timeout=300)
         where = f"{options.command} interrupted by SIG{options.signal} at call {point}"
-        outcomes[f"exit {process.returncode}"] += 1
+        outcomes["killed" if process.returncode == -signal.SIGKILL else f"exit {process.returncode}"] += 1
         if sent and signal_number == signal.SIGINT:
             check(process.returncode in (0, 130), f"{where}: exited {process.returncode}:\n{stdout[-2000:]}\n{stderr[-2000:]}")
             if process.returncode == 130:
