@@ -15,12 +15,7 @@ struct ACMCalls: Sendable {
             guard let summaries = page["CertificateSummaryList"] as? [[String: Any]] else {
                 throw AWSError(service: "acm", operation: "ListCertificates", kind: .malformedResponse(httpStatus: 200, reason: "no CertificateSummaryList"), message: "")
             }
-            return try summaries.map { summary in
-                guard let arn = summary["CertificateArn"] as? String else {
-                    throw AWSError(service: "acm", operation: "ListCertificates", kind: .malformedResponse(httpStatus: 200, reason: "a certificate without its ARN"), message: "")
-                }
-                return arn
-            }
+            return try eachItem(summaries, "acm", "ListCertificates", "a certificate") { $0["CertificateArn"] as? String }
         }
     }
 

@@ -28,7 +28,6 @@ public struct Applier: Sendable {
         /// The run was asked to stop before it finished.
         public var interrupted = false
         public var succeeded: Bool { outcomes.allSatisfy { $0.state == .done } }
-        public func count(_ predicate: (Outcome.State) -> Bool) -> Int { outcomes.filter { predicate($0.state) }.count }
     }
 
     let stack: Stack

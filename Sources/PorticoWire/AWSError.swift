@@ -73,11 +73,6 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var isMalformedResponse: Bool {
-        if case .malformedResponse = kind { return true }
-        return false
-    }
-
     public var description: String {
         let attemptsText = attempts > 1 ? " after \(attempts) attempts" : ""
         let request = requestID.map { " (request id \($0))" } ?? ""

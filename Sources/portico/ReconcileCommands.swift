@@ -142,8 +142,8 @@ struct Reconciliation {
         }
     }
 
-    /// Runs the plan and prints what was and was not done. Throws exit 130 when interrupted.
-    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool, progress: Progress, again: String) async throws -> Bool {
+    /// Runs the plan and prints what was and was not done. Exits 1 when a step failed, 130 when interrupted.
+    func execute(wait: WaitSettings, parallelism: Int, disableDeletionProtection: Bool, progress: Progress, again: String) async throws {
         Interruption.shared.enter(.changing)
         let applier = Applier(stack: stack, graph: graph, world: world, plan: plan, client: client, wait: wait, parallelism: parallelism,
                               disableDeletionProtection: disableDeletionProtection, stop: Interruption.shared.stop, report: progress.line)
@@ -152,7 +152,7 @@ struct Reconciliation {
         let recorded = report.recorded > 0 ? " Recorded the applied spec on \(report.recorded) unchanged resource(s)." : ""
         if report.succeeded {
             print("Done: \(done.count) step(s) carried out.\(recorded)")
-            return true
+            return
         }
         var failed: [(PlanStep, String)] = [], skipped: [(PlanStep, String)] = [], interrupted: [(PlanStep, String)] = []
         for outcome in report.outcomes {
@@ -173,8 +173,7 @@ struct Reconciliation {
         for (step, message) in interrupted { print("  stopped: \(step.action.symbol) \(step.address): \(message)") }
         for (step, message) in skipped { print("  not run: \(step.action.symbol) \(step.address): \(message)") }
         print("Run \(again) again to continue from what is live now; nothing done is undone.")
-        if report.interrupted { throw ExitCode(130) }
-        return false
+        throw ExitCode(report.interrupted ? 130 : 1)
     }
 }
 
@@ -187,8 +186,8 @@ extension Reconciliation {
             guard run.show(format) else { throw ExitCode(1) }
             guard Applier.hasWork(run.plan, world: run.world) else { return }
             if run.plan.hasChanges { try confirm("\(question) stack \(run.stack.name.value) in \(run.stack.region.value)?", autoApprove: autoApprove) }
-            guard try await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
-                                        progress: progress, again: mode == .destroy ? "destroy" : "apply") else { throw ExitCode(1) }
+            try await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                  progress: progress, again: mode == .destroy ? "destroy" : "apply")
         }
     }
 

@@ -99,8 +99,8 @@ extension SavedPlan.Header {
             guard run.show(format) else { throw ExitCode(1) }
             FileHandle.standardError.write(Data("Carrying out the saved plan of \(createdAt): the stack file and AWS are as they were.\n".utf8))
             guard Applier.hasWork(run.plan, world: run.world) else { return }
-            guard try await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
-                                        progress: progress, again: "apply") else { throw ExitCode(1) }
+            try await run.execute(wait: waiting.settings, parallelism: waiting.parallelism, disableDeletionProtection: disableDeletionProtection,
+                                  progress: progress, again: "apply")
         }
     }
 }
