@@ -57,6 +57,7 @@ def main():
     stats_file = tempfile.mktemp(suffix=".json")
     common = ["--portico", os.path.abspath(options.portico)]
     run(["faults", "--seeds", ",".join(str(100 + i) for i in range(options.seeds)), "--rate", "0.25"] + common, stats_file)
+    run(["lost-answers"] + common, stats_file)
     run(["give-up"] + common, stats_file)
     points = "200" if options.every_call else "12"
     for command in ("apply", "destroy"):
@@ -69,6 +70,7 @@ def main():
 
     faults = next(s for s in scenarios if s["scenario"] == "faults")
     give_up = next(s for s in scenarios if s["scenario"] == "give-up")
+    lost = next(s for s in scenarios if s["scenario"] == "lost-answers")
     interrupts = [s for s in scenarios if s["scenario"].startswith("interrupt")]
     secrets = next(s for s in scenarios if s["scenario"] == "secrets")
     lines = [
@@ -81,6 +83,8 @@ def main():
         f"({', '.join(f'{k} {v}' for k, v in sorted(faults['fault_kinds'].items()))}); "
         f"{sum(faults['lost_write_answers'].values())} changes carried out whose answer was lost, "
         f"{faults['adopted_after_lost_create']} creates found by their tags instead of made twice; every apply, plan, drift and destroy converged |",
+        f"| Lost answers | the first answer of each of {', '.join(lost['operations'])} lost, by a reset and by a cut body: "
+        f"{lost['lost']} lost, {lost['adopted']} creates found by their tags, one of everything |",
         f"| Giving up | every call failing: `{give_up['error']}`, {give_up['seconds']} s |",
     ]
     for s in interrupts:

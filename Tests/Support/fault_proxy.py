@@ -2,7 +2,7 @@
 """A proxy between Portico and the emulator that injects faults on a seeded schedule.
 
 Usage: fault_proxy.py UPSTREAM LOG [--seed N] [--rate R] [--kinds a,b,...] [--max-run K]
-                                   [--signatures FILE]
+                                   [--force OPERATION=FAULT,...] [--signatures FILE]
 Prints its port, then serves until killed.
 
 Each request is either forwarded as is or meets one fault, chosen from the seed, the request
@@ -21,6 +21,9 @@ Faults (the AWS error bodies are in each service's own envelope):
   truncate      carried out, then the response is cut short (Content-Length says more)
   delay         carried out, answered after 0.3-1.5 s
 
+--force meets the first request of each named operation with the named fault, whatever the
+seed says: a test that a lost answer to one particular call is survived.
+
 The log gets one JSON line per request: service (the credential scope's), operation, HTTP
 method, fault (or null), and whether the emulator carried it out. With --rate 0 it is a
 recording proxy: a test sees from outside Portico what a command sent. --signatures writes every request's SigV4 signature, one per line, so
@@ -34,10 +37,12 @@ parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--rate", type=float, default=0.25)
 parser.add_argument("--kinds", default="throttle,429,500,503,reset,reset-after,truncate,delay")
 parser.add_argument("--max-run", type=int, default=3)
+parser.add_argument("--force", default="")
 parser.add_argument("--signatures")
 options = parser.parse_args()
 upstream = urllib.parse.urlparse(options.upstream)
 kinds = options.kinds.split(",")
+forced = dict(pair.split("=", 1) for pair in options.force.split(",") if pair)
 lock = threading.Lock()
 seen = {}        # request key -> times seen
 in_a_row = {}    # request key -> faults met in a row
@@ -112,7 +117,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
         service, operation = operation_of(self.headers, self.path, body)
         if service == "route53" and operation is None:
-            operation = route53_operation(self.command, urllib.parse.urlparse(self.path).path)
+            operation = route53_operation(self.command, urllib.parse.urlparse(self.path).path.rstrip("/"))
         if options.signatures:
             signature = re.search(r"Signature=([0-9a-f]+)", self.headers.get("Authorization", ""))
             if signature:
@@ -120,6 +125,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     out.write(signature.group(1) + "\n")
         key = hashlib.sha256(self.command.encode() + self.path.encode() + body).hexdigest()
         fault, rng = choose_fault(key)
+        with lock:
+            if operation in forced:
+                fault = forced.pop(operation)
         reached = fault not in ("throttle", "429", "500", "503", "reset")
         with lock, open(options.log, "a") as log:
             log.write(json.dumps({"service": service, "operation": operation, "method": self.command, "fault": fault, "reached": reached}) + "\n")

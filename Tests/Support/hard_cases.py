@@ -3,6 +3,7 @@
 (census.py), never with Portico's own reading of AWS.
 
   hard_cases.py faults    --seeds 1,2 [--rate 0.25]   apply, plan, drift, destroy through the fault proxy
+  hard_cases.py lost-answers                          the first answer of each create is lost
   hard_cases.py give-up                               every call fails: a bounded, named error
   hard_cases.py interrupt --signal INT|KILL --points N|--at 3,20 [--command apply|destroy]
   hard_cases.py secrets                               every command with --debug leaks nothing
@@ -66,13 +67,15 @@ class World:
         self.moto.kill()
         self.moto.wait()
 
-    def proxy(self, log, seed=1, rate=0.0, kinds=None, max_run=3, signatures=None):
+    def proxy(self, log, seed=1, rate=0.0, kinds=None, max_run=3, signatures=None, force=None):
         """The fault proxy in front of this moto; returns its URL."""
         arguments = [sys.executable, os.path.join(HERE, "fault_proxy.py"), self.url, log, "--seed", str(seed), "--rate", str(rate), "--max-run", str(max_run)]
         if kinds:
             arguments += ["--kinds", kinds]
         if signatures:
             arguments += ["--signatures", signatures]
+        if force:
+            arguments += ["--force", force]
         process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.proxies.append(process)
         return f"http://127.0.0.1:{int(process.stdout.readline())}"
@@ -199,6 +202,35 @@ def faults(world, options, stats):
                  fault_kinds=dict(totals), lost_write_answers=dict(lost), adopted_after_lost_create=adopted, duplicates=0, lost=0)
 
 
+# The creates of one apply, and the lock's CREATE (the first ChangeResourceRecordSets).
+LOST_ANSWERS = ["CreateSecurityGroup", "CreateTargetGroup", "CreateLoadBalancer", "CreateListener", "RequestCertificate",
+                "ChangeResourceRecordSets", "AuthorizeSecurityGroupIngress"]
+
+
+def lost_answers(world, options, stats):
+    """Each create is carried out by moto and its answer lost, half by a reset, half cut short:
+    apply must finish with exactly one of everything (moto, unlike AWS, makes a second load
+    balancer with the same name when asked again)."""
+    empty, applied = references(world)
+    adopted = 0
+    for fault in ("reset-after", "truncate"):
+        log = os.path.join(world.scratch, f"lost-{fault}.log")
+        endpoint = world.proxy(log, force=",".join(f"{operation}={fault}" for operation in LOST_ANSWERS))
+        result = world.run(world.apply_args(), endpoint)
+        must_succeed(result, f"apply with the first answer of each create lost ({fault})")
+        state = world.census()
+        check(not duplicates(state), f"{fault}: duplicates: {duplicates(state)}")
+        same_state(applied, state, f"apply with lost answers ({fault})")
+        lost = lost_write_answers(log)
+        check(set(LOST_ANSWERS) <= set(lost), f"{fault}: not every create lost its answer: {dict(lost)}")
+        adopted += result.stderr.count("made by an earlier attempt whose answer was lost")
+        must_succeed(world.run(world.destroy_args()), f"destroy after lost answers ({fault})")
+        same_state(empty, world.census(), f"destroy after lost answers ({fault})")
+    # The security group, target group, load balancer and listener are found by their tags.
+    check(adopted >= 2 * 4, f"only {adopted} creates were found by their tags after a lost answer")
+    stats.update(scenario="lost-answers", operations=LOST_ANSWERS, lost=2 * len(LOST_ANSWERS), adopted=adopted, duplicates=0)
+
+
 def give_up(world, options, stats):
     empty = world.census()
     log = os.path.join(world.scratch, "give-up.log")
@@ -308,7 +340,7 @@ def secrets(world, options, stats):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["faults", "give-up", "interrupt", "secrets"])
+    parser.add_argument("scenario", choices=["faults", "lost-answers", "give-up", "interrupt", "secrets"])
     parser.add_argument("--portico", default=os.path.join(ROOT, ".build/debug/portico"))
     parser.add_argument("--stack", default=os.path.join(ROOT, "stacks/askmeanything.yaml"))
     parser.add_argument("--seeds", default="1")
@@ -324,7 +356,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="portico-hard-") as scratch:
         world = World(options, scratch)
         try:
-            {"faults": faults, "give-up": give_up, "interrupt": interrupt, "secrets": secrets}[options.scenario](world, options, stats)
+            {"faults": faults, "lost-answers": lost_answers, "give-up": give_up, "interrupt": interrupt, "secrets": secrets}[options.scenario](world, options, stats)
         except CheckFailed as failure:
             print(f"FAILED: {failure}", file=sys.stderr)
             sys.exit(1)
