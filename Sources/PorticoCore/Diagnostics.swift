@@ -130,6 +130,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case redirectLoop = "redirect-loop"
     case unusedResource = "unused-resource"
     case duplicateAWSName = "duplicate-aws-name"
+    case rulePriority = "rule-priority"
+    case ruleLimit = "rule-limit"
+    case duplicateRule = "duplicate-rule"
+    case hostNotCovered = "host-not-covered"
+    case targetGroupShared = "target-group-shared"
     // Found at plan time, by reading AWS.
     case lookupNotFound = "lookup-not-found"
     case lookupAmbiguous = "lookup-ambiguous"

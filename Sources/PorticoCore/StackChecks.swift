@@ -105,10 +105,94 @@ private struct Checker {
             for (reference, other) in managed.dropFirst() {
                 compareVPCs(first.vpc, other.vpc, "security groups '\(firstReference.value)' and '\(reference.value)' of load balancer '\(key.value)' must be in one VPC", at: reference.location)
             }
+            var compared = Set<String>()
             for listener in loadBalancer.listeners {
-                guard let target = listener.forwardTarget, let targetKey = target.value.entryKey,
-                      let targetGroup = stack.resource(targetKey)?.targetGroup else { continue }
-                compareVPCs(targetGroup.vpc, first.vpc, "target group '\(targetKey)' and load balancer '\(key.value)' must be in one VPC", at: target.location)
+                for target in listener.forwardTargets {
+                    guard let targetKey = target.value.entryKey, compared.insert(targetKey).inserted,
+                          let targetGroup = stack.resource(targetKey)?.targetGroup else { continue }
+                    compareVPCs(targetGroup.vpc, first.vpc, "target group '\(targetKey)' and load balancer '\(key.value)' must be in one VPC", at: target.location)
+                }
+            }
+        }
+        let ruleCount = loadBalancer.listeners.reduce(0) { $0 + $1.rules.count }
+        if ruleCount > Self.rulesPerLoadBalancer, let rule = loadBalancer.listeners.flatMap(\.rules).dropFirst(Self.rulesPerLoadBalancer).first {
+            diagnostics.append(.warning(.ruleLimit, "load balancer '\(key.value)' has \(ruleCount) rules; AWS allows \(Self.rulesPerLoadBalancer) per load balancer unless the account's quota was raised", at: rule.location))
+        }
+        let certificateCount = Set(loadBalancer.listeners.flatMap(\.certificates).map(\.value)).count
+        if certificateCount > Self.certificatesPerLoadBalancer, let listener = loadBalancer.listeners.first(where: { !$0.certificates.isEmpty }) {
+            diagnostics.append(.warning(.ruleLimit, "load balancer '\(key.value)' offers \(certificateCount) SNI certificates; AWS allows \(Self.certificatesPerLoadBalancer) per load balancer unless the account's quota was raised", at: listener.certificates[0].location))
+        }
+    }
+
+    /// AWS's default quotas (adjustable, so only warned about).
+    static let rulesPerLoadBalancer = 100
+    static let certificatesPerLoadBalancer = 25
+
+    // MARK: Rules
+
+    mutating func checkRules(_ key: Located<String>, _ loadBalancer: LoadBalancerSpec, _ listener: Listener) {
+        let label = "listener \(listener.label) of '\(key.value)'"
+        var byPriority: [Int: ListenerRule] = [:]
+        for rule in listener.rules {
+            guard let priority = rule.priority else { continue }
+            if let first = byPriority[priority.value] {
+                diagnostics.append(.error(.rulePriority, "two rules of \(label) have priority \(priority.value); priorities are unique per listener", at: priority.location,
+                                          notes: [.init("the first rule with priority \(priority.value) is here", at: first.priority?.location ?? first.location)]))
+            }
+            byPriority[priority.value] = byPriority[priority.value] ?? rule
+        }
+        if case .failure(let problem) = RulePriorities.assign(listener.rules) {
+            let rule = listener.rules[min(problem.index, listener.rules.count - 1)]
+            let upper = problem.high > ListenerRule.priorities.upperBound ? "the highest priority, \(ListenerRule.priorities.upperBound)" : "priority \(problem.high)"
+            diagnostics.append(.error(.rulePriority, "this rule has no priority and there is no free one left between priority \(problem.low) above it and \(upper) below; give it one, or spread the rules' priorities further apart", at: rule.location))
+        }
+        var byConditions: [String: ListenerRule] = [:]
+        for rule in listener.rules {
+            checkRuleLimits(rule)
+            let conditions = ConditionText.desired(rule.conditions)
+            if let first = byConditions[conditions] {
+                diagnostics.append(.error(.duplicateRule, "two rules of \(label) have the same conditions (\(conditions)); the one evaluated later never matches", at: rule.location,
+                                          notes: [.init("the other rule is here", at: first.location)]))
+            }
+            byConditions[conditions] = byConditions[conditions] ?? rule
+            if case .redirect(let redirect) = rule.action, redirect.redirectProtocol.value == listener.appProtocol.value, redirect.port.value == listener.port.value,
+               redirect.host == nil, redirect.path == nil, redirect.query == nil {
+                diagnostics.append(.error(.redirectLoop, "this rule of \(label) redirects to the same listener, host, path and query; the redirected request matches it again and browsers loop", at: redirect.location))
+            }
+        }
+        checkHostsCovered(label, listener)
+    }
+
+    /// ELB's limits on one rule: one host, path, method and source_ip condition at most (the
+    /// reader gives each one), 3 values a condition, 5 values and 5 wildcards a rule.
+    mutating func checkRuleLimits(_ rule: ListenerRule) {
+        for condition in rule.conditions where condition.values.count > RuleValues.valuesPerCondition {
+            diagnostics.append(.error(.ruleLimit, "'\(condition.field.word)' has \(condition.values.count) values; ELB takes at most \(RuleValues.valuesPerCondition) per condition. Split the rule in two", at: condition.values[RuleValues.valuesPerCondition].location))
+        }
+        let values = rule.conditions.flatMap(\.values)
+        if values.count > RuleValues.valuesPerRule {
+            diagnostics.append(.error(.ruleLimit, "this rule's conditions have \(values.count) values in all; ELB takes at most \(RuleValues.valuesPerRule) per rule. Split the rule in two", at: values[RuleValues.valuesPerRule].location))
+        }
+        let wildcards = values.reduce(0) { $0 + RuleValues.wildcards($1.value) }
+        if wildcards > RuleValues.wildcardsPerRule, let value = values.last(where: { RuleValues.wildcards($0.value) > 0 }) {
+            diagnostics.append(.error(.ruleLimit, "this rule's conditions use \(wildcards) wildcards ('*' and '?'); ELB takes at most \(RuleValues.wildcardsPerRule) per rule", at: value.location))
+        }
+    }
+
+    /// On HTTPS, a rule's hosts must be names one of the listener's certificates covers, or
+    /// clients refuse the connection before the rule is ever evaluated.
+    mutating func checkHostsCovered(_ label: String, _ listener: Listener) {
+        guard listener.isHTTPS else { return }
+        var names: [String] = []
+        for certificate in listener.allCertificates {
+            // A certificate given by ARN is not known until plan time.
+            guard let certificateKey = certificate.value.entryKey, let spec = stack.resource(certificateKey)?.certificate else { return }
+            names += spec.allNames.map(\.value)
+        }
+        guard !names.isEmpty else { return }
+        for rule in listener.rules {
+            for host in rule.hosts where !names.contains(where: { DomainName.certificateName($0, covers: host.value) }) {
+                diagnostics.append(.error(.hostNotCovered, "host '\(host.value)' of a rule of \(label) is not covered by the listener's certificates (\(names.joined(separator: ", "))); clients will refuse the connection. Add a certificate to 'certificates:' or the name to a certificate's alternative_names", at: host.location))
             }
         }
     }
@@ -152,7 +236,10 @@ private struct Checker {
             if let policy = listener.sslPolicy {
                 diagnostics.append(.error(.conflictingFields, "\(label) is plain HTTP and cannot have an ssl_policy", at: policy.location))
             }
-            if listener.forwardTarget != nil {
+            if !listener.certificates.isEmpty {
+                diagnostics.append(.error(.conflictingFields, "\(label) is plain HTTP and cannot offer certificates; make it HTTPS or remove 'certificates'", at: listener.certificates[0].location))
+            }
+            if !listener.action.targets.isEmpty {
                 diagnostics.append(.warning(.httpListenerForwards, "\(label) serves the application over plain HTTP; redirect it to HTTPS instead: redirect: { protocol: HTTPS, port: 443, status: 301 }", at: listener.location))
             }
         }
@@ -164,6 +251,7 @@ private struct Checker {
                 diagnostics.append(.warning(.invalidValue, "\(label) redirects to \(redirect.redirectProtocol.value):\(redirect.port.value), but '\(key.value)' has no such listener", at: redirect.location))
             }
         }
+        checkRules(key, loadBalancer, listener)
         checkListenerReachable(key, loadBalancer, listener)
     }
 
@@ -205,11 +293,17 @@ private struct Checker {
             diagnostics.append(.error(.invalidValue, "the health check timeout (\(check.timeout.value)s) must be shorter than its interval (\(check.interval.value)s)", at: check.timeout.location))
         }
         let forwarders = loadBalancers.filter { _, loadBalancer in
-            loadBalancer.listeners.contains { $0.forwardTarget?.value == .entry(key.value) }
+            loadBalancer.listeners.contains { $0.forwardTargets.contains { $0.value == .entry(key.value) } }
         }
         if forwarders.isEmpty {
-            diagnostics.append(.warning(.unusedResource, "no listener forwards to target group '\(key.value)'", at: key.location))
+            diagnostics.append(.warning(.unusedResource, "no listener or rule forwards to target group '\(key.value)'", at: key.location))
             return
+        }
+        if forwarders.count > 1 {
+            // AWS: a target group belongs to one load balancer.
+            let names = forwarders.map { "'\($0.key.value)'" }.joined(separator: " and ")
+            let second = forwarders[1].spec.listeners.flatMap(\.forwardTargets).first { $0.value == .entry(key.value) }
+            diagnostics.append(.error(.targetGroupShared, "target group '\(key.value)' is forwarded to by \(names); AWS lets a target group serve one load balancer. Give each load balancer its own target group", at: second?.location ?? key.location))
         }
         guard !targetGroup.targets.isEmpty else { return }
         let targetRefs = Set(targetGroup.targets.map(\.value))
@@ -267,7 +361,7 @@ private struct Checker {
             }
             seen[normal] = seen[normal] ?? name.location
         }
-        let used = loadBalancers.contains { $0.spec.listeners.contains { $0.certificate?.value == .entry(key.value) } }
+        let used = loadBalancers.contains { $0.spec.listeners.contains { $0.allCertificates.contains { $0.value == .entry(key.value) } } }
         if !used {
             diagnostics.append(.warning(.unusedResource, "no listener uses certificate '\(key.value)'", at: key.location))
         }
@@ -294,7 +388,7 @@ private struct Checker {
             diagnostics.append(.error(.invalidValue, "an alias record can point at another record only in the same hosted zone; '\(targetKey)' is in '\(targetRecord.zone.value)'", at: record.target.location))
         }
         guard let (loadBalancerKey, loadBalancer) = loadBalancer(behind: record.target.value) else { return }
-        let certificates = loadBalancer.listeners.filter(\.isHTTPS).compactMap(\.certificate)
+        let certificates = loadBalancer.listeners.filter(\.isHTTPS).flatMap(\.allCertificates)
         guard !certificates.isEmpty else { return }
         var names: [String] = []
         for certificate in certificates {

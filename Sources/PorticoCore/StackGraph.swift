@@ -89,7 +89,11 @@ public struct StackGraph: Sendable {
                     add(node, kind: .loadBalancer)
                     edges.append(Edge(from: node, to: whole, field: "listeners", location: listener.location))
                     if let certificate = listener.certificate { link(node, certificate, field: "certificate", allowed: [.certificate], in: stack) }
-                    if let target = listener.forwardTarget { link(node, target, field: "forward", allowed: [.targetGroup], in: stack) }
+                    for certificate in listener.certificates { link(node, certificate, field: "certificates", allowed: [.certificate], in: stack) }
+                    for target in listener.action.targets { link(node, target, field: "forward", allowed: [.targetGroup], in: stack) }
+                    for rule in listener.rules {
+                        for target in rule.action.targets { link(node, target, field: "rules", allowed: [.targetGroup], in: stack) }
+                    }
                 }
             case .aliasRecord(let record):
                 link(whole, record.zone, field: "zone", allowed: [.hostedZone], in: stack)

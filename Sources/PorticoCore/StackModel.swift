@@ -331,24 +331,40 @@ public struct LoadBalancerSpec: Sendable {
 public struct Listener: Sendable {
     public var appProtocol: Located<String>
     public var port: Located<Int>
+    /// The default certificate.
     public var certificate: Located<Reference>?
+    /// Extra certificates the listener offers by SNI, beside the default one.
+    public var certificates: [Located<Reference>]
     public var sslPolicy: Located<String>?
+    /// The default action: what happens when no rule matches.
     public var action: Action
+    /// Evaluated in priority order before the default action.
+    public var rules: [ListenerRule]
     public var location: SourceLocation
 
     public static let protocols = ["HTTP", "HTTPS"]
 
     public enum Action: Sendable {
-        case forward(Located<Reference>)
+        case forward(Forward)
         case redirect(Redirect)
+        case fixedResponse(FixedResponse)
+
+        /// Every target group the action sends traffic to.
+        public var targets: [Located<Reference>] {
+            if case .forward(let forward) = self { return forward.groups.map(\.target) }
+            return []
+        }
     }
 
-    public init(appProtocol: Located<String>, port: Located<Int>, certificate: Located<Reference>? = nil, sslPolicy: Located<String>? = nil, action: Action, location: SourceLocation) {
+    public init(appProtocol: Located<String>, port: Located<Int>, certificate: Located<Reference>? = nil, certificates: [Located<Reference>] = [],
+                sslPolicy: Located<String>? = nil, action: Action, rules: [ListenerRule] = [], location: SourceLocation) {
         self.appProtocol = appProtocol
         self.port = port
         self.certificate = certificate
+        self.certificates = certificates
         self.sslPolicy = sslPolicy
         self.action = action
+        self.rules = rules
         self.location = location
     }
 
@@ -357,11 +373,152 @@ public struct Listener: Sendable {
     /// `HTTPS:443`, as people say it.
     public var label: String { "\(appProtocol.value):\(port.value)" }
 
-    /// The target group this listener forwards to, if it forwards.
-    public var forwardTarget: Located<Reference>? {
-        if case .forward(let target) = action { return target }
-        return nil
+    /// The default certificate, then the SNI ones.
+    public var allCertificates: [Located<Reference>] { (certificate.map { [$0] } ?? []) + certificates }
+
+    /// Every target group the listener sends traffic to: its default action's, then its rules'.
+    public var forwardTargets: [Located<Reference>] { action.targets + rules.flatMap(\.action.targets) }
+}
+
+/// A forward to one target group, or weighted across several.
+public struct Forward: Sendable {
+    public struct Group: Sendable {
+        public var target: Located<Reference>
+        /// nil for a plain `forward: web-tg`.
+        public var weight: Located<Int>?
+        public init(target: Located<Reference>, weight: Located<Int>? = nil) {
+            self.target = target
+            self.weight = weight
+        }
     }
+
+    public var groups: [Group]
+    /// Seconds a client sticks to the target group it first reached; nil for no stickiness.
+    public var stickiness: Located<Int>?
+    public var location: SourceLocation
+
+    public static let weights = 0...999
+    public static let stickinessSeconds = 1...604_800
+    public static let maxGroups = 5
+
+    public init(groups: [Group], stickiness: Located<Int>? = nil, location: SourceLocation) {
+        self.groups = groups
+        self.stickiness = stickiness
+        self.location = location
+    }
+
+    public static func single(_ target: Located<Reference>) -> Forward { Forward(groups: [Group(target: target)], location: target.location) }
+}
+
+/// A response the load balancer writes itself.
+public struct FixedResponse: Sendable {
+    public var status: Located<Int>
+    public var contentType: Located<String>?
+    public var body: Located<String>?
+    public var location: SourceLocation
+
+    public static let contentTypes = ["text/plain", "text/css", "text/html", "application/javascript", "application/json"]
+    public static let maxBodyLength = 1024
+
+    public init(status: Located<Int>, contentType: Located<String>? = nil, body: Located<String>? = nil, location: SourceLocation) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.location = location
+    }
+}
+
+/// A listener rule: when every condition holds, its action.
+public struct ListenerRule: Sendable {
+    /// nil: assigned from the rule's place in the file (`RulePriorities`).
+    public var priority: Located<Int>?
+    public var conditions: [RuleCondition]
+    public var action: Listener.Action
+    public var location: SourceLocation
+
+    public static let priorities = 1...50_000
+
+    public init(priority: Located<Int>? = nil, conditions: [RuleCondition], action: Listener.Action, location: SourceLocation) {
+        self.priority = priority
+        self.conditions = conditions
+        self.action = action
+        self.location = location
+    }
+
+    /// The host patterns the rule matches, if it has a host condition.
+    public var hosts: [Located<String>] { conditions.filter { $0.field == .host }.flatMap(\.values) }
+}
+
+/// One condition of a rule: the request matches when any of its values does.
+public struct RuleCondition: Sendable {
+    public enum Field: Hashable, Sendable {
+        case host
+        case path
+        /// An HTTP header, by name.
+        case header(String)
+        case method
+        /// Query-string pairs, each written `key=value` or `value` (any key).
+        case query
+        case sourceIP
+
+        /// ELB's name for the condition.
+        public var awsName: String {
+            switch self {
+            case .host: "host-header"
+            case .path: "path-pattern"
+            case .header: "http-header"
+            case .method: "http-request-method"
+            case .query: "query-string"
+            case .sourceIP: "source-ip"
+            }
+        }
+
+        /// The stack file's word for it.
+        public var word: String {
+            switch self {
+            case .host: "host"
+            case .path: "path"
+            case .header(let name): "header \(name)"
+            case .method: "method"
+            case .query: "query"
+            case .sourceIP: "source_ip"
+            }
+        }
+    }
+
+    public var field: Field
+    public var values: [Located<String>]
+    public var location: SourceLocation
+
+    public init(field: Field, values: [Located<String>], location: SourceLocation) {
+        self.field = field
+        self.values = values
+        self.location = location
+    }
+}
+
+/// A query-string match written `key=value`, `=value` or `value`: the key is optional in ELB.
+public struct QueryMatch: Sendable, Hashable {
+    public var key: String?
+    public var value: String
+
+    public init(_ text: String) {
+        if let equals = text.firstIndex(of: "=") {
+            let key = String(text[..<equals])
+            self.key = key.isEmpty ? nil : key
+            value = String(text[text.index(after: equals)...])
+        } else {
+            key = nil
+            value = text
+        }
+    }
+
+    public init(key: String?, value: String) {
+        self.key = key.flatMap { $0.isEmpty ? nil : $0 }
+        self.value = value
+    }
+
+    public var text: String { key.map { "\($0)=\(value)" } ?? value }
 }
 
 /// An HTTP redirect. Unset host, path and query keep the request's own (`#{host}` etc. in ELB terms).

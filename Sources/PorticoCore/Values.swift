@@ -379,3 +379,72 @@ public enum HealthCheckMatcher {
         return nil
     }
 }
+
+/// The values ELB takes in listener rule conditions (the Application Load Balancer guide,
+/// "Condition types for listener rules").
+public enum RuleValues {
+    public static let maxLength = 128
+    public static let maxHeaderNameLength = 40
+    public static let maxMethodLength = 40
+    public static let valuesPerCondition = 3
+    public static let valuesPerRule = 5
+    public static let wildcardsPerRule = 5
+
+    static func visibleASCII(_ text: String) -> Bool { text.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value <= 0x7e } }
+
+    /// A host pattern: letters, digits, `-`, `.`, `*`, `?`; at least one dot, letters only after the last.
+    public static func checkHost(_ text: String) -> ValueError? {
+        guard !text.isEmpty, text.count <= maxLength else { return ValueError("a host is 1 to \(maxLength) characters") }
+        guard text.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "-.*?".contains($0) }) else {
+            return ValueError("'\(text)' is not a host pattern: letters, digits, '-', '.', and the wildcards '*' and '?'")
+        }
+        guard let dot = text.lastIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0.isASCIILetter || $0 == "*" || $0 == "?" }),
+              text.index(after: dot) != text.endIndex else {
+            return ValueError("'\(text)' is not a host pattern: it needs a dot, and only letters after the last one (as in api.example.com)")
+        }
+        return nil
+    }
+
+    /// A path pattern: case-sensitive, starting with `/` (or a wildcard).
+    public static func checkPath(_ text: String) -> ValueError? {
+        guard !text.isEmpty, text.count <= maxLength else { return ValueError("a path pattern is 1 to \(maxLength) characters") }
+        guard text.hasPrefix("/") || text.hasPrefix("*") else { return ValueError("a path pattern starts with '/', as in /api/*") }
+        guard text.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "_-.$/~\"'@:+&*?".contains($0) }) else {
+            return ValueError("'\(text)' has a character ELB does not take in a path pattern (letters, digits and _ - . $ / ~ \" ' @ : + & * ?)")
+        }
+        return nil
+    }
+
+    /// An HTTP header name, as a token: not `Host` (that is the `host` condition).
+    public static func checkHeaderName(_ text: String) -> ValueError? {
+        guard !text.isEmpty, text.count <= maxHeaderNameLength else { return ValueError("a header name is 1 to \(maxHeaderNameLength) characters") }
+        guard text.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "*?-!#$%&'+.^_`|~".contains($0) }) else {
+            return ValueError("'\(text)' is not an HTTP header name")
+        }
+        if text.lowercased() == "host" { return ValueError("route on the Host header with 'host:', not 'header:'") }
+        return nil
+    }
+
+    /// A header value or query part: visible ASCII and spaces.
+    public static func checkText(_ text: String, what: String) -> ValueError? {
+        guard !text.isEmpty, text.count <= maxLength else { return ValueError("\(what) is 1 to \(maxLength) characters") }
+        guard text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value <= 0x7e }) else {
+            return ValueError("\(what) '\(text)' has a character outside printable ASCII, which ELB does not match")
+        }
+        return nil
+    }
+
+    /// An HTTP method: case-sensitive, so upper case as clients send it.
+    public static func checkMethod(_ text: String) -> ValueError? {
+        guard !text.isEmpty, text.count <= maxMethodLength else { return ValueError("a method is 1 to \(maxMethodLength) characters") }
+        guard text.allSatisfy({ ($0.isASCIILetter && $0.isUppercase) || $0 == "-" || $0 == "_" }) else {
+            let upper = text.uppercased()
+            let hint = upper.allSatisfy({ $0.isASCIILetter || $0 == "-" || $0 == "_" }) ? "; methods are case-sensitive: write '\(upper)'" : ""
+            return ValueError("'\(text)' is not an HTTP method (upper-case letters, '-' and '_')\(hint)")
+        }
+        return nil
+    }
+
+    /// How many wildcards a value spends of the rule's allowance.
+    public static func wildcards(_ text: String) -> Int { text.count { $0 == "*" || $0 == "?" } }
+}

@@ -81,7 +81,8 @@ public struct Applier: Sendable {
                                    sleep: client.sleep, clock: client.clock, report: report, disableDeletionProtection: disableDeletionProtection,
                                    runID: "\(client.clock().timeIntervalSince1970)-\(client.random())",
                                    records: Self.records(plan, time: Int(client.clock().timeIntervalSince1970)),
-                                   deletedIDs: Set(plan.steps.filter { $0.action == .delete && $0.node.part == .whole }.compactMap(\.liveID)), stop: stop)
+                                   deletedIDs: Set(plan.steps.filter { $0.action == .delete && $0.node.part == .whole }.compactMap(\.liveID)), stop: stop,
+                                   parallelism: parallelism)
         let (steps, needs) = Self.schedule(plan, graph: graph)
         var states: [Outcome?] = Array(repeating: nil, count: steps.count)
         var started = Set<Int>()

@@ -119,6 +119,8 @@ struct ApplyContext: Sendable {
     /// Live ids this run deletes whole (their records go with them).
     let deletedIDs: Set<String>
     let stop: StopRequest
+    /// How many calls one step may have under way at once (rules of a listener, say).
+    let parallelism: Int
     let instanceLock = AsyncLock()
 
     var stackName: String { stack.name.value }
@@ -228,6 +230,37 @@ struct ApplyContext: Sendable {
                 report("\(what): \(error.description); it was not made, creating it again")
                 await sleep(retry.delay(afterAttempt: attempt, unit: 0.5))
             }
+        }
+    }
+
+    // MARK: Many calls at once
+
+    /// Runs `body` for each item, at most `parallelism` at a time; the first error is thrown
+    /// once the calls under way have finished. No new call starts after a stop request.
+    func forEach<Item: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
+        guard items.count > 1, parallelism > 1 else {
+            for item in items {
+                if stop.isRequested { throw StepInterrupted(message: "stopped before every call of this step was made") }
+                try await body(item)
+            }
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            var firstError: Error?
+            func startNext() {
+                guard next < items.count, firstError == nil, !stop.isRequested else { return }
+                let item = items[next]
+                next += 1
+                group.addTask { try await body(item) }
+            }
+            for _ in 0..<min(parallelism, items.count) { startNext() }
+            while let result = await group.nextResult() {
+                if case .failure(let error) = result, firstError == nil { firstError = error }
+                startNext()
+            }
+            if let firstError { throw firstError }
+            if next < items.count { throw StepInterrupted(message: "stopped before every call of this step was made") }
         }
     }
 

@@ -293,13 +293,17 @@ struct LoadBalancerDriver: ResourceDriver {
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
             let loadBalancer = try await context.loadBalancer(key)
             let configuration = try await configuration(listener, context)
-            _ = try await context.createOnce("listener \(port) of \(loadBalancer.name)", key: key, duplicateCodes: ["DuplicateListener"]) {
+            let arn = try await context.createOnce("listener \(port) of \(loadBalancer.name)", key: key, duplicateCodes: ["DuplicateListener"]) {
                 let found = try await context.elbv2.describeListeners(loadBalancerARN: loadBalancer.arn).first { $0.port == port }
                 return try await context.elbv2.withTags(found?.arn, found?.arn)
             } create: {
                 try await context.elbv2.createListener(loadBalancerARN: loadBalancer.arn, configuration, tags: context.tags(for: key))
             }
             context.report("created listener \(listener.label) on \(key)")
+            try await addCertificates(listener, to: arn, live: [], context)
+            // A listener found after a lost answer may already have some of its rules.
+            let live = try await context.elbv2.describeRules(listenerARN: arn)
+            try await syncRules(listener, listenerARN: arn, live: live, livePriorities: nil, key: key, context)
             return
         }
         let name = step.newName ?? AWSNaming.derivedName(stack: context.stackName, key: key, limit: AWSNaming.elbNameLimit)
@@ -322,15 +326,113 @@ struct LoadBalancerDriver: ResourceDriver {
     }
 
     func configuration(_ listener: Listener, _ context: ApplyContext) async throws -> ELBv2Calls.ListenerConfiguration {
-        let action: ELBv2Calls.ListenerConfiguration.Action
-        switch listener.action {
-        case .forward(let target): action = .forward(try await context.targetGroupARN(target.value))
-        case .redirect(let redirect): action = .redirect(redirect)
-        }
         var certificate: String?
         if let reference = listener.certificate { certificate = try await context.certificateARN(reference.value) }
         return .init(appProtocol: listener.appProtocol.value, port: listener.port.value, certificateARN: certificate,
-                     sslPolicy: listener.isHTTPS ? (listener.sslPolicy?.value ?? SSLPolicies.defaultPolicy) : nil, action: action)
+                     sslPolicy: listener.isHTTPS ? (listener.sslPolicy?.value ?? SSLPolicies.defaultPolicy) : nil,
+                     action: try await resolve(listener.action, context))
+    }
+
+    func resolve(_ action: Listener.Action, _ context: ApplyContext) async throws -> ELBv2Calls.ResolvedAction {
+        switch action {
+        case .forward(let forward):
+            var groups: [(arn: String, weight: Int?)] = []
+            for group in forward.groups { groups.append((try await context.targetGroupARN(group.target.value), group.weight?.value)) }
+            return .forward(groups: groups, stickiness: forward.stickiness?.value)
+        case .redirect(let redirect): return .redirect(redirect)
+        case .fixedResponse(let response): return .fixedResponse(response)
+        }
+    }
+
+    /// SNI certificates the file wants and the listener lacks. Added before any rule needs them.
+    func addCertificates(_ listener: Listener, to listenerARN: String, live: [String], _ context: ApplyContext) async throws {
+        var wanted: [String] = []
+        for reference in listener.certificates { wanted.append(try await context.certificateARN(reference.value)) }
+        let missing = wanted.filter { !live.contains($0) }
+        try await context.elbv2.changeListenerCertificates("AddListenerCertificates", listenerARN: listenerARN, certificateARNs: missing)
+        if !missing.isEmpty { context.report("listener \(listener.label): \(missing.count) SNI certificate(s) added") }
+    }
+
+    /// Turns the listener's live rules into the file's (see `RuleChanges` for the order, which
+    /// keeps every request going to its old or its new target while it runs).
+    /// `livePriorities`: the live listener the plan saw, which the file's priorities were chosen against.
+    func syncRules(_ listener: Listener, listenerARN: String, live: [LiveRule], livePriorities: LiveListener?, key: String, _ context: ApplyContext) async throws {
+        let priorities = Planner.priorities(listener, live: livePriorities)
+        var resolved: [ELBv2Calls.ResolvedAction] = []
+        for rule in listener.rules { resolved.append(try await resolve(rule.action, context)) }
+        let actions = resolved
+        // Compared by ARN, so a rule still pointing at a replaced target group is moved to the new one.
+        let desired = listener.rules.indices.map { index in
+            RuleMeaning(priority: priorities[index], conditions: ConditionText.desired(listener.rules[index].conditions),
+                        action: ActionText.live(Self.liveAction(actions[index]), targetName: { $0 }))
+        }
+        let changes = RuleChanges(desired: desired, live: live.map { ($0.arn, RuleMeaning(priority: $0.priority, conditions: ConditionText.live($0.conditions), action: ActionText.live($0.action, targetName: { $0 }))) })
+        guard !changes.isEmpty else { return }
+        let elbv2 = context.elbv2
+        try await context.forEach(changes.deleteFirst) { arn in try await Self.deleteRule(arn, elbv2) }
+        try await context.forEach(changes.modify) { change in
+            let rule = listener.rules[change.desired]
+            try await elbv2.modifyRule(arn: change.liveARN, conditions: change.conditionsChange ? rule.conditions : nil, action: actions[change.desired])
+        }
+        try await setPriorities(changes.priorities, live: live, desired: desired, context)
+        let tags = context.tags(for: key)
+        try await context.forEach(changes.create) { index in
+            let rule = listener.rules[index]
+            let priority = desired[index].priority
+            _ = try await context.createOnce("rule \(priority) of listener \(listener.label)", key: key, duplicateCodes: ["PriorityInUse"]) {
+                let found = try await elbv2.describeRules(listenerARN: listenerARN).first { $0.priority == priority }
+                // Someone else's rule at this priority is not taken: only one that means the same.
+                guard let found, ConditionText.live(found.conditions) == desired[index].conditions else { return nil }
+                return try await elbv2.withTags(found.arn, found.arn)
+            } create: {
+                try await elbv2.createRule(listenerARN: listenerARN, priority: priority, conditions: rule.conditions, action: actions[index], tags: tags)
+            }
+        }
+        try await context.forEach(changes.deleteLast) { arn in try await Self.deleteRule(arn, elbv2) }
+        context.report("listener \(listener.label) of \(key): \(changes.summary)")
+    }
+
+    static func deleteRule(_ arn: String, _ elbv2: ELBv2Calls) async throws {
+        do { try await elbv2.deleteRule(arn: arn) } catch let error as AWSError where error.isNotFound {}
+    }
+
+    /// One SetRulePriorities call: AWS checks the new order as a whole, so rules may trade
+    /// places. A server that checks each rule against the current order instead (moto) refuses
+    /// a trade with PriorityInUse; then the moved rules first step aside to free priorities in
+    /// their current places (the order does not change), and then take their new ones in one call.
+    func setPriorities(_ moves: [(arn: String, priority: Int)], live: [LiveRule], desired: [RuleMeaning], _ context: ApplyContext) async throws {
+        guard !moves.isEmpty else { return }
+        do {
+            try await context.elbv2.setRulePriorities(moves)
+        } catch let error as AWSError where error.code == "PriorityInUse" {
+            let current = live.map(\.priority).sorted()
+            var avoid = Set(current).union(desired.map(\.priority))
+            var aside: [(arn: String, priority: Int)] = []
+            for move in moves {
+                guard let old = live.first(where: { $0.arn == move.arn })?.priority else { continue }
+                let below = current.last { $0 < old } ?? 0, above = current.first { $0 > old } ?? ListenerRule.priorities.upperBound + 1
+                let free = (below + 1..<above).first { !avoid.contains($0) }
+                    ?? ListenerRule.priorities.reversed().first { !avoid.contains($0) }
+                guard let free else { throw error }
+                avoid.insert(free)
+                aside.append((move.arn, free))
+            }
+            context.report("the server refused to trade rule priorities in one call; moving \(moves.count) rule(s) through free priorities")
+            try await context.elbv2.setRulePriorities(aside)
+            try await context.elbv2.setRulePriorities(moves)
+        }
+    }
+
+    /// A resolved action in the words the live side is read in, to compare the two.
+    static func liveAction(_ action: ELBv2Calls.ResolvedAction) -> LiveListenerAction {
+        switch action {
+        case .forward(let groups, let stickiness): return .forward(groups: groups.map { LiveForwardGroup(arn: $0.arn, weight: $0.weight) }, stickiness: stickiness)
+        case .redirect(let redirect):
+            return .redirect(protocol: redirect.redirectProtocol.value, port: "\(redirect.port.value)", host: redirect.host?.value ?? "#{host}",
+                             path: redirect.path?.value ?? "/#{path}", query: redirect.query?.value ?? "#{query}", status: "HTTP_\(redirect.status.value)")
+        case .fixedResponse(let response):
+            return .fixedResponse(status: "\(response.status.value)", contentType: response.contentType?.value, body: response.body?.value)
+        }
     }
 
     func update(_ step: PlanStep, _ context: ApplyContext) async throws {
@@ -338,8 +440,20 @@ struct LoadBalancerDriver: ResourceDriver {
         guard let spec = try context.resource(key).loadBalancer, let arn = step.liveID else { return }
         if case .listener(let port) = step.node.part {
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
-            try await context.elbv2.modifyListener(arn: arn, configuration(listener, context))
-            context.report("changed listener \(listener.label) on \(key)")
+            let live = context.world.loadBalancers.flatMap(\.listeners).first { $0.arn == arn }
+            let fields = Set(step.changes.map(\.field))
+            try await addCertificates(listener, to: arn, live: live?.extraCertificateARNs ?? [], context)
+            if !fields.isDisjoint(with: ["protocol", "certificate", "ssl_policy", "action"]) {
+                try await context.elbv2.modifyListener(arn: arn, configuration(listener, context))
+                context.report("changed listener \(listener.label) on \(key)")
+            }
+            try await syncRules(listener, listenerARN: arn, live: live?.rules ?? [], livePriorities: live, key: key, context)
+            // Certificates no longer wanted go once no rule can need them.
+            var wanted = Set<String>()
+            for reference in listener.certificates { wanted.insert(try await context.certificateARN(reference.value)) }
+            let unwanted = (live?.extraCertificateARNs ?? []).filter { !wanted.contains($0) }
+            try await context.elbv2.changeListenerCertificates("RemoveListenerCertificates", listenerARN: arn, certificateARNs: unwanted)
+            if !unwanted.isEmpty { context.report("listener \(listener.label): \(unwanted.count) SNI certificate(s) removed") }
             return
         }
         let fields = Set(step.changes.map(\.field))

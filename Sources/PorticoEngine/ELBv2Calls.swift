@@ -92,28 +92,184 @@ struct ELBv2Calls: Sendable {
 
     static func listener(_ item: XMLElement) -> LiveListener? {
         guard let arn = item.text(at: "ListenerArn"), let port = item.text(at: "Port").flatMap({ Int($0) }) else { return nil }
-        let actions = members(item, "DefaultActions")
-        let action: LiveListenerAction
-        if actions.count == 1, actions[0].text(at: "Type") == "forward", let target = forwardTarget(actions[0]) {
-            action = .forward(targetGroupARN: target)
-        } else if actions.count == 1, actions[0].text(at: "Type") == "redirect", let config = actions[0].child("RedirectConfig") {
-            action = .redirect(protocol: config.text(at: "Protocol") ?? "#{protocol}", port: config.text(at: "Port") ?? "#{port}",
-                               host: config.text(at: "Host") ?? "#{host}", path: config.text(at: "Path") ?? "/#{path}",
-                               query: config.text(at: "Query") ?? "#{query}", status: config.text(at: "StatusCode") ?? "")
-        } else {
-            action = .other(actions.compactMap { $0.text(at: "Type") }.joined(separator: "+"))
-        }
         let protocolName = item.text(at: "Protocol") ?? ""
+        // AWS lists only the default certificate here; the SNI ones come from DescribeListenerCertificates.
         return LiveListener(arn: arn, port: port, appProtocol: protocolName,
-                            certificateARNs: members(item, "Certificates").compactMap { $0.text(at: "CertificateArn") },
-                            sslPolicy: protocolName == "HTTPS" ? item.text(at: "SslPolicy") : nil, action: action)
+                            certificateARNs: members(item, "Certificates").compactMap { $0.text(at: "CertificateArn") }.prefix(1).map { $0 },
+                            sslPolicy: protocolName == "HTTPS" ? item.text(at: "SslPolicy") : nil, action: action(members(item, "DefaultActions")))
     }
 
-    /// A forward names its group directly, or through a one-group ForwardConfig.
-    static func forwardTarget(_ action: XMLElement) -> String? {
-        if let arn = action.text(at: "TargetGroupArn"), !arn.isEmpty { return arn }
-        let groups = members(action.child("ForwardConfig"), "TargetGroups")
-        return groups.count == 1 ? groups[0].text(at: "TargetGroupArn") : nil
+    /// A list of actions as Portico reads it: one forward, redirect or fixed response; anything else is `other`.
+    static func action(_ actions: [XMLElement]) -> LiveListenerAction {
+        guard actions.count == 1 else { return .other(actions.compactMap { $0.text(at: "Type") }.joined(separator: "+")) }
+        let action = actions[0]
+        switch action.text(at: "Type") {
+        case "forward":
+            var groups = members(action.child("ForwardConfig"), "TargetGroups").compactMap { group in
+                group.text(at: "TargetGroupArn").map { LiveForwardGroup(arn: $0, weight: group.text(at: "Weight").flatMap { Int($0) }) }
+            }
+            if groups.isEmpty, let arn = action.text(at: "TargetGroupArn"), !arn.isEmpty { groups = [LiveForwardGroup(arn: arn)] }
+            guard !groups.isEmpty else { return .other("forward") }
+            let stickiness = action.child("ForwardConfig")?.child("TargetGroupStickinessConfig")
+            let sticky = stickiness?.text(at: "Enabled") == "true" ? stickiness?.text(at: "DurationSeconds").flatMap { Int($0) } : nil
+            return .forward(groups: groups, stickiness: sticky)
+        case "redirect":
+            guard let config = action.child("RedirectConfig") else { return .other("redirect") }
+            return .redirect(protocol: config.text(at: "Protocol") ?? "#{protocol}", port: config.text(at: "Port") ?? "#{port}",
+                             host: config.text(at: "Host") ?? "#{host}", path: config.text(at: "Path") ?? "/#{path}",
+                             query: config.text(at: "Query") ?? "#{query}", status: config.text(at: "StatusCode") ?? "")
+        case "fixed-response":
+            guard let config = action.child("FixedResponseConfig") else { return .other("fixed-response") }
+            return .fixedResponse(status: config.text(at: "StatusCode") ?? "", contentType: config.text(at: "ContentType"), body: config.text(at: "MessageBody"))
+        case let type:
+            return .other(type ?? "")
+        }
+    }
+
+    /// The rules of one listener, the default one left out (it is the listener's action).
+    func describeRules(listenerARN: String) async throws -> [LiveRule] {
+        var parameters = QueryParameters()
+        parameters.add("ListenerArn", listenerARN)
+        parameters.add("PageSize", "400")
+        let pages = try await client.queryPages(.elbv2, "DescribeRules", parameters)
+        let items = pages.flatMap { Self.members($0, "Rules") }.filter { $0.text(at: "IsDefault") != "true" && $0.text(at: "Priority") != "default" }
+        return try eachItem(items, "elbv2", "DescribeRules", "a rule", Self.rule)
+    }
+
+    static func rule(_ item: XMLElement) -> LiveRule? {
+        guard let arn = item.text(at: "RuleArn"), let priority = item.text(at: "Priority").flatMap({ Int($0) }) else { return nil }
+        let conditions = members(item, "Conditions").map { condition -> LiveRuleCondition in
+            let field = condition.text(at: "Field") ?? ""
+            let config: XMLElement?
+            switch field {
+            case "host-header": config = condition.child("HostHeaderConfig")
+            case "path-pattern": config = condition.child("PathPatternConfig")
+            case "http-header": config = condition.child("HttpHeaderConfig")
+            case "http-request-method": config = condition.child("HttpRequestMethodConfig")
+            case "query-string": config = condition.child("QueryStringConfig")
+            case "source-ip": config = condition.child("SourceIpConfig")
+            default: config = nil
+            }
+            var values: [String]
+            if field == "query-string" {
+                values = members(config, "Values").map { pair in QueryMatch(key: pair.text(at: "Key"), value: pair.text(at: "Value") ?? "").text }
+            } else {
+                values = members(config, "Values").map(\.text)
+            }
+            // The older form: values beside the field, no config.
+            if values.isEmpty { values = members(condition, "Values").map(\.text) }
+            return LiveRuleCondition(field: field, headerName: config?.text(at: "HttpHeaderName"), values: values)
+        }
+        return LiveRule(arn: arn, priority: priority, conditions: conditions, action: action(members(item, "Actions")))
+    }
+
+    /// The SNI certificates of a listener (the default one left out).
+    func extraCertificates(listenerARN: String) async throws -> [String] {
+        var parameters = QueryParameters()
+        parameters.add("ListenerArn", listenerARN)
+        parameters.add("PageSize", "400")
+        let pages = try await client.queryPages(.elbv2, "DescribeListenerCertificates", parameters)
+        return pages.flatMap { Self.members($0, "Certificates") }.filter { $0.text(at: "IsDefault") != "true" }.compactMap { $0.text(at: "CertificateArn") }
+    }
+
+    func changeListenerCertificates(_ action: String, listenerARN: String, certificateARNs: [String]) async throws {
+        guard !certificateARNs.isEmpty else { return }
+        var parameters = QueryParameters()
+        parameters.add("ListenerArn", listenerARN)
+        parameters.addStructureList("Certificates", count: certificateARNs.count, ec2: false) { [("CertificateArn", certificateARNs[$0])] }
+        _ = try await client.query(.elbv2, action, parameters)
+    }
+
+    /// An action with every reference resolved to an ARN.
+    enum ResolvedAction: Sendable {
+        case forward(groups: [(arn: String, weight: Int?)], stickiness: Int?)
+        case redirect(Redirect)
+        case fixedResponse(FixedResponse)
+    }
+
+    static func add(_ action: ResolvedAction, prefix: String, to parameters: inout QueryParameters) {
+        let head = "\(prefix).member.1"
+        switch action {
+        case .forward(let groups, let stickiness):
+            parameters.add("\(head).Type", "forward")
+            if groups.count == 1, groups[0].weight == nil, stickiness == nil {
+                parameters.add("\(head).TargetGroupArn", groups[0].arn)
+                return
+            }
+            for (index, group) in groups.enumerated() {
+                parameters.add("\(head).ForwardConfig.TargetGroups.member.\(index + 1).TargetGroupArn", group.arn)
+                if let weight = group.weight { parameters.add("\(head).ForwardConfig.TargetGroups.member.\(index + 1).Weight", "\(weight)") }
+            }
+            parameters.add("\(head).ForwardConfig.TargetGroupStickinessConfig.Enabled", stickiness == nil ? "false" : "true")
+            if let stickiness { parameters.add("\(head).ForwardConfig.TargetGroupStickinessConfig.DurationSeconds", "\(stickiness)") }
+        case .redirect(let redirect):
+            parameters.add("\(head).Type", "redirect")
+            parameters.add("\(head).RedirectConfig.Protocol", redirect.redirectProtocol.value)
+            parameters.add("\(head).RedirectConfig.Port", "\(redirect.port.value)")
+            parameters.add("\(head).RedirectConfig.Host", redirect.host?.value ?? "#{host}")
+            parameters.add("\(head).RedirectConfig.Path", redirect.path?.value ?? "/#{path}")
+            parameters.add("\(head).RedirectConfig.Query", redirect.query?.value ?? "#{query}")
+            parameters.add("\(head).RedirectConfig.StatusCode", "HTTP_\(redirect.status.value)")
+        case .fixedResponse(let response):
+            parameters.add("\(head).Type", "fixed-response")
+            parameters.add("\(head).FixedResponseConfig.StatusCode", "\(response.status.value)")
+            if let contentType = response.contentType { parameters.add("\(head).FixedResponseConfig.ContentType", contentType.value) }
+            if let body = response.body { parameters.add("\(head).FixedResponseConfig.MessageBody", body.value) }
+        }
+    }
+
+    static func add(_ conditions: [RuleCondition], to parameters: inout QueryParameters) {
+        for (index, condition) in conditions.enumerated() {
+            let head = "Conditions.member.\(index + 1)"
+            parameters.add("\(head).Field", condition.field.awsName)
+            let values = condition.values.map(\.value)
+            switch condition.field {
+            case .host: parameters.addList("\(head).HostHeaderConfig.Values", values, ec2: false)
+            case .path: parameters.addList("\(head).PathPatternConfig.Values", values, ec2: false)
+            case .header(let name):
+                parameters.add("\(head).HttpHeaderConfig.HttpHeaderName", name)
+                parameters.addList("\(head).HttpHeaderConfig.Values", values, ec2: false)
+            case .method: parameters.addList("\(head).HttpRequestMethodConfig.Values", values, ec2: false)
+            case .query:
+                let matches = values.map(QueryMatch.init)
+                parameters.addStructureList("\(head).QueryStringConfig.Values", count: matches.count, ec2: false) { [("Key", matches[$0].key), ("Value", matches[$0].value)] }
+            case .sourceIP: parameters.addList("\(head).SourceIpConfig.Values", values, ec2: false)
+            }
+        }
+    }
+
+    func createRule(listenerARN: String, priority: Int, conditions: [RuleCondition], action: ResolvedAction, tags: [(String, String)]) async throws -> String {
+        var parameters = QueryParameters()
+        parameters.add("ListenerArn", listenerARN)
+        parameters.add("Priority", "\(priority)")
+        Self.add(conditions, to: &parameters)
+        Self.add(action, prefix: "Actions", to: &parameters)
+        Self.addTags(tags, to: &parameters)
+        let result = try await client.query(.elbv2, "CreateRule", parameters, retryUnsure: false)
+        guard let arn = Self.members(result, "Rules").first?.text(at: "RuleArn") else { throw malformed("CreateRule", "no rule in the answer") }
+        return arn
+    }
+
+    /// Replaces the rule's actions, and its conditions when given: one atomic change.
+    func modifyRule(arn: String, conditions: [RuleCondition]?, action: ResolvedAction) async throws {
+        var parameters = QueryParameters()
+        parameters.add("RuleArn", arn)
+        if let conditions { Self.add(conditions, to: &parameters) }
+        Self.add(action, prefix: "Actions", to: &parameters)
+        _ = try await client.query(.elbv2, "ModifyRule", parameters)
+    }
+
+    func setRulePriorities(_ priorities: [(arn: String, priority: Int)]) async throws {
+        guard !priorities.isEmpty else { return }
+        var parameters = QueryParameters()
+        parameters.addStructureList("RulePriorities", count: priorities.count, ec2: false) { [("RuleArn", priorities[$0].arn), ("Priority", "\(priorities[$0].priority)")] }
+        _ = try await client.query(.elbv2, "SetRulePriorities", parameters)
+    }
+
+    func deleteRule(arn: String) async throws {
+        var parameters = QueryParameters()
+        parameters.add("RuleArn", arn)
+        _ = try await client.query(.elbv2, "DeleteRule", parameters)
     }
 
     func describeTargetGroups(names: [String] = []) async throws -> [LiveTargetGroup] {
@@ -241,18 +397,14 @@ struct ELBv2Calls: Sendable {
         _ = try await client.query(.elbv2, "DeleteLoadBalancer", parameters)
     }
 
-    /// The listener's whole desired configuration; `create` adds the load balancer and tags.
+    /// The listener's whole desired configuration (its default certificate and action); `create`
+    /// adds the load balancer and tags. SNI certificates and rules are separate calls.
     struct ListenerConfiguration: Sendable {
         var appProtocol: String
         var port: Int
         var certificateARN: String?
         var sslPolicy: String?
-        var action: Action
-
-        enum Action: Sendable {
-            case forward(String)
-            case redirect(Redirect)
-        }
+        var action: ResolvedAction
     }
 
     static func add(_ configuration: ListenerConfiguration, to parameters: inout QueryParameters) {
@@ -262,19 +414,7 @@ struct ELBv2Calls: Sendable {
             parameters.add("SslPolicy", configuration.sslPolicy)
             if let certificate = configuration.certificateARN { parameters.add("Certificates.member.1.CertificateArn", certificate) }
         }
-        switch configuration.action {
-        case .forward(let arn):
-            parameters.add("DefaultActions.member.1.Type", "forward")
-            parameters.add("DefaultActions.member.1.TargetGroupArn", arn)
-        case .redirect(let redirect):
-            parameters.add("DefaultActions.member.1.Type", "redirect")
-            parameters.add("DefaultActions.member.1.RedirectConfig.Protocol", redirect.redirectProtocol.value)
-            parameters.add("DefaultActions.member.1.RedirectConfig.Port", "\(redirect.port.value)")
-            parameters.add("DefaultActions.member.1.RedirectConfig.Host", redirect.host?.value ?? "#{host}")
-            parameters.add("DefaultActions.member.1.RedirectConfig.Path", redirect.path?.value ?? "/#{path}")
-            parameters.add("DefaultActions.member.1.RedirectConfig.Query", redirect.query?.value ?? "#{query}")
-            parameters.add("DefaultActions.member.1.RedirectConfig.StatusCode", "HTTP_\(redirect.status.value)")
-        }
+        add(configuration.action, prefix: "DefaultActions", to: &parameters)
     }
 
     func createListener(loadBalancerARN: String, _ configuration: ListenerConfiguration, tags: [(String, String)]) async throws -> String {

@@ -224,7 +224,8 @@ public struct Observer: Sendable {
                 holders.append(NameHolder(kind: .targetGroup, name: targetGroup.name, id: targetGroup.arn, ownerStack: targetGroup.tags[Ownership.stackTag]))
             }
         }
-        // Per-resource reads AWS has no batch form of: listeners and attributes, registered targets.
+        // Per-resource reads AWS has no batch form of: listeners and attributes, each listener's
+        // rules and SNI certificates, registered targets.
         let detailed = try await withThrowingTaskGroup(of: LiveLoadBalancer.self) { group in
             for loadBalancer in ownedLoadBalancers {
                 group.addTask {
@@ -232,7 +233,23 @@ public struct Observer: Sendable {
                     let arn = loadBalancer.arn
                     async let listeners = elbv2.describeListeners(loadBalancerARN: arn)
                     async let protection = elbv2.deletionProtection(loadBalancerARN: arn)
-                    loadBalancer.listeners = try await listeners.sorted { $0.port < $1.port }
+                    let found = try await listeners
+                    loadBalancer.listeners = try await withThrowingTaskGroup(of: LiveListener.self) { group in
+                        for listener in found {
+                            group.addTask {
+                                let listenerARN = listener.arn
+                                async let rules = elbv2.describeRules(listenerARN: listenerARN)
+                                let certificates = listener.appProtocol == "HTTPS" ? try await elbv2.extraCertificates(listenerARN: listenerARN) : []
+                                var read = listener
+                                read.extraCertificateARNs = certificates
+                                read.rules = try await rules.sorted { $0.priority < $1.priority }
+                                return read
+                            }
+                        }
+                        var all: [LiveListener] = []
+                        for try await listener in group { all.append(listener) }
+                        return all.sorted { $0.port < $1.port }
+                    }
                     loadBalancer.deletionProtection = try await protection
                     return loadBalancer
                 }

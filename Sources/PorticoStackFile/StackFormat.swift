@@ -25,13 +25,20 @@ public enum StackFormat {
     public static let targetGroup = Shape(name: "TargetGroup", required: ["type", "vpc"], optional: ["name", "protocol", "port", "targets", "health_check"])
     public static let healthCheck = Shape(name: "HealthCheck", required: [], optional: ["protocol", "path", "port", "interval", "timeout", "healthy_threshold", "unhealthy_threshold", "matcher"])
     public static let loadBalancer = Shape(name: "LoadBalancer", required: ["type", "subnets", "security_groups", "listeners"], optional: ["name", "scheme", "ip_address_type", "deletion_protection"])
-    public static let listener = Shape(name: "Listener", required: ["protocol", "port"], optional: ["certificate", "ssl_policy", "forward", "redirect"])
+    public static let listener = Shape(name: "Listener", required: ["protocol", "port"],
+                                       optional: ["certificate", "certificates", "ssl_policy", "forward", "stickiness", "redirect", "fixed_response", "rules"])
+    public static let rule = Shape(name: "Rule", required: [],
+                                   optional: ["priority", "host", "path", "header", "method", "query", "source_ip", "forward", "stickiness", "redirect", "fixed_response"])
+    public static let fixedResponse = Shape(name: "FixedResponse", required: ["status"], optional: ["content_type", "body"])
+    /// The condition fields of a rule, in the order plans show them.
+    public static let conditionKeys = ["host", "path", "header", "method", "query", "source_ip"]
+    public static let actionKeys = ["forward", "redirect", "fixed_response"]
     public static let redirect = Shape(name: "Redirect", required: [], optional: ["protocol", "port", "host", "path", "query", "status"])
     public static let aliasRecord = Shape(name: "AliasRecord", required: ["type", "zone", "name", "target"], optional: ["evaluate_target_health"])
 
     public static let allShapes: [Shape] = [
         stack, existingVPC, existingSubnets, existingInstances, existingHostedZone,
-        certificate, securityGroup, ingressRule, targetGroup, healthCheck, loadBalancer, listener, redirect, aliasRecord,
+        certificate, securityGroup, ingressRule, targetGroup, healthCheck, loadBalancer, listener, rule, fixedResponse, redirect, aliasRecord,
     ]
 
     public static func shape(for kind: EntryKind) -> Shape {
@@ -58,5 +65,6 @@ public enum StackFormat {
         "IpAddressType": LoadBalancerSpec.ipAddressTypes,
         "SslPolicy": SSLPolicies.all,
         "KeyAlgorithm": CertificateSpec.keyAlgorithms,
+        "ContentType": FixedResponse.contentTypes,
     ]
 }

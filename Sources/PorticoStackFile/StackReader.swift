@@ -314,9 +314,11 @@ final class StackReader {
 
     private func listener(_ node: YAMLNode) -> Listener? {
         guard let fields = mapping(node, StackFormat.listener, "a listener", owner: node.location) else { return nil }
+        let before = errorCount
         let appProtocol = choice(fields, "protocol", Listener.protocols, default: nil, owner: node.location, uppercase: true)
         let port = int(fields, "port", range: PortRange.valid, what: "a port")
         let certificate = fields.node("certificate").flatMap { reference($0, field: "certificate", id: .certificateARN) }
+        let certificates = fields.node("certificates").map { list($0, what: "'certificates'").compactMap { reference($0, field: "certificates", id: .certificateARN) } } ?? []
         var policy: Located<String>?
         if let text = string(fields, "ssl_policy") {
             if SSLPolicies.all.contains(text.value) {
@@ -325,19 +327,165 @@ final class StackReader {
                 error(.invalidValue, "'\(text.value)' is not a security policy that application load balancers offer\(Suggestions.hint(for: text.value, in: SSLPolicies.all)) (the default is \(SSLPolicies.defaultPolicy))", at: text.location)
             }
         }
-        var action: Listener.Action?
-        switch (fields.has("forward"), fields.has("redirect")) {
-        case (true, true):
-            error(.conflictingFields, "a listener takes one action: 'forward' or 'redirect', not both", at: fields.keyLocation("redirect")!)
-        case (false, false):
-            error(.missingField, "a listener needs an action: 'forward: <target group>' or 'redirect: {…}'", at: node.location)
-        case (true, false):
-            action = fields.node("forward").flatMap { reference($0, field: "forward", id: nil) }.map { .forward($0) }
-        case (false, true):
-            action = fields.node("redirect").flatMap(redirect).map { .redirect($0) }
+        let action = self.action(fields, owner: node.location, what: "a listener", example: "'forward: <target group>', 'redirect: {…}' or 'fixed_response: {…}'")
+        let ruleNodes = fields.node("rules").map { list($0, what: "'rules'") } ?? []
+        let rules = ruleNodes.compactMap(rule)
+        guard let appProtocol, let port, let action, rules.count == ruleNodes.count, errorCount == before else { return nil }
+        return Listener(appProtocol: appProtocol, port: port, certificate: certificate, certificates: certificates, sslPolicy: policy,
+                        action: action, rules: rules, location: node.location)
+    }
+
+    /// The one action of a listener or rule: `forward` (with `stickiness`), `redirect` or `fixed_response`.
+    private func action(_ fields: Fields, owner: SourceLocation, what: String, example: String) -> Listener.Action? {
+        let given = StackFormat.actionKeys.filter { fields.has($0) }
+        if given.count > 1 {
+            error(.conflictingFields, "\(what) takes one action: \(given.map { "'\($0)'" }.joined(separator: " or ")), not both", at: fields.keyLocation(given[1])!)
+            return nil
         }
-        guard let appProtocol, let port, let action else { return nil }
-        return Listener(appProtocol: appProtocol, port: port, certificate: certificate, sslPolicy: policy, action: action, location: node.location)
+        if fields.has("stickiness") && given != ["forward"] {
+            error(.conflictingFields, "'stickiness' belongs with 'forward'", at: fields.keyLocation("stickiness")!)
+            return nil
+        }
+        switch given.first {
+        case "forward":
+            guard let node = fields.node("forward") else {
+                error(.missingField, "'forward' has no value: name a target group, or give weights as { web-tg: 90, canary-tg: 10 }", at: fields.keyLocation("forward")!)
+                return nil
+            }
+            let stickiness = int(fields, "stickiness", range: Forward.stickinessSeconds, what: "seconds")
+            if fields.has("stickiness") && stickiness == nil { return nil }
+            return forward(node, stickiness: stickiness).map { .forward($0) }
+        case "redirect":
+            return fields.node("redirect").flatMap(redirect).map { .redirect($0) }
+        case "fixed_response":
+            return fields.node("fixed_response").flatMap(fixedResponse).map { .fixedResponse($0) }
+        default:
+            error(.missingField, "\(what) needs an action: \(example)", at: owner)
+            return nil
+        }
+    }
+
+    /// `forward: web-tg`, or weighted: `forward: { web-tg: 90, canary-tg: 10 }`.
+    private func forward(_ node: YAMLNode, stickiness: Located<Int>?) -> Forward? {
+        guard case .mapping(let pairs) = node.content else {
+            return reference(node, field: "forward", id: nil).map { Forward(groups: [.init(target: $0)], stickiness: stickiness, location: node.location) }
+        }
+        let before = errorCount
+        var groups: [Forward.Group] = []
+        var seen: [String: SourceLocation] = [:]
+        for pair in pairs {
+            guard let target = reference(pair.key, field: "forward", id: nil) else { continue }
+            if let first = seen[target.value.description] {
+                error(.duplicateKey, "'\(target.value)' is given twice in 'forward'", at: target.location, notes: [.init("first given here", at: first)])
+                continue
+            }
+            seen[target.value.description] = target.location
+            guard case .scalar(let text, let plain) = pair.value.content, plain, let weight = Int(text) else {
+                error(.wrongType, "the weight of '\(target.value)' must be a number from \(Forward.weights.lowerBound) to \(Forward.weights.upperBound), found \(pair.value.kindName == "scalar" ? "'\(pair.value.scalarText ?? "")'" : pair.value.kindName)", at: pair.value.location)
+                continue
+            }
+            guard Forward.weights.contains(weight) else {
+                error(.invalidValue, "a weight is from \(Forward.weights.lowerBound) to \(Forward.weights.upperBound), found \(weight)", at: pair.value.location)
+                continue
+            }
+            groups.append(.init(target: target, weight: Located(weight, at: pair.value.location)))
+        }
+        if pairs.isEmpty { error(.missingField, "'forward' names no target group", at: node.location) }
+        if groups.count > Forward.maxGroups {
+            error(.invalidValue, "a forward spreads traffic over at most \(Forward.maxGroups) target groups, this one names \(groups.count)", at: node.location)
+        }
+        if !groups.isEmpty, groups.allSatisfy({ $0.weight?.value == 0 }) {
+            error(.invalidValue, "every weight is 0, so no target group would get traffic", at: node.location)
+        }
+        guard errorCount == before else { return nil }
+        return Forward(groups: groups, stickiness: stickiness, location: node.location)
+    }
+
+    private func fixedResponse(_ node: YAMLNode) -> FixedResponse? {
+        guard let fields = mapping(node, StackFormat.fixedResponse, "'fixed_response'", owner: node.location) else { return nil }
+        let before = errorCount
+        var status: Located<Int>?
+        if let text = string(fields, "status") {
+            if let code = Int(text.value), (200...599).contains(code), ![3].contains(code / 100) {
+                status = Located(code, at: text.location)
+            } else {
+                error(.invalidValue, "a fixed response's status is a 2XX, 4XX or 5XX code, not '\(text.value)'", at: text.location)
+            }
+        }
+        let contentType = choice(fields, "content_type", FixedResponse.contentTypes, default: nil, owner: node.location)
+        let body = string(fields, "body")
+        if let body, body.value.count > FixedResponse.maxBodyLength {
+            error(.invalidValue, "a fixed response's body is at most \(FixedResponse.maxBodyLength) characters, this one has \(body.value.count)", at: body.location)
+        }
+        guard let status, errorCount == before else { return nil }
+        return FixedResponse(status: status, contentType: contentType, body: body, location: node.location)
+    }
+
+    private func rule(_ node: YAMLNode) -> ListenerRule? {
+        guard let fields = mapping(node, StackFormat.rule, "a rule", owner: node.location) else { return nil }
+        let before = errorCount
+        let priority = int(fields, "priority", range: ListenerRule.priorities, what: "a priority")
+        var conditions: [RuleCondition] = []
+        for key in StackFormat.conditionKeys {
+            guard let value = fields.node(key) else {
+                if let location = fields.keyLocation(key) { error(.missingField, "'\(key)' has no value", at: location) }
+                continue
+            }
+            switch key {
+            case "header":
+                guard case .mapping(let pairs) = value.content else {
+                    error(.wrongType, "'header' is a mapping of header names to values, as { X-Canary: \"true\" }", at: value.location)
+                    continue
+                }
+                for pair in pairs {
+                    guard let name = scalar(pair.key, what: "a header name") else { continue }
+                    if let problem = RuleValues.checkHeaderName(name.value) {
+                        error(.invalidValue, problem.reason, at: name.location)
+                        continue
+                    }
+                    let values = conditionValues(pair.value, what: "a value of header \(name.value)") { RuleValues.checkText($0, what: "a header value") }
+                    conditions.append(RuleCondition(field: .header(name.value), values: values, location: name.location))
+                }
+            case "host":
+                conditions.append(RuleCondition(field: .host, values: conditionValues(value, what: "a host", check: RuleValues.checkHost), location: value.location))
+            case "path":
+                conditions.append(RuleCondition(field: .path, values: conditionValues(value, what: "a path", check: RuleValues.checkPath), location: value.location))
+            case "method":
+                conditions.append(RuleCondition(field: .method, values: conditionValues(value, what: "a method", check: RuleValues.checkMethod), location: value.location))
+            case "query":
+                let values = conditionValues(value, what: "a query match") { text in
+                    let match = QueryMatch(text)
+                    return (match.key.flatMap { RuleValues.checkText($0, what: "a query key") }) ?? RuleValues.checkText(match.value, what: "a query value")
+                }
+                conditions.append(RuleCondition(field: .query, values: values, location: value.location))
+            default: // source_ip
+                let values = conditionValues(value, what: "a source CIDR") { text in
+                    if case .failure(let problem) = CIDR.parse(text) { return problem }
+                    return nil
+                }.map { located in
+                    // The form EC2 and ELB print, so the live value reads the same.
+                    if case .success(let cidr) = CIDR.parse(located.value) { return Located(cidr.description, at: located.location) }
+                    return located
+                }
+                conditions.append(RuleCondition(field: .sourceIP, values: values, location: value.location))
+            }
+        }
+        if conditions.isEmpty && errorCount == before {
+            error(.missingField, "a rule needs at least one condition (\(StackFormat.conditionKeys.joined(separator: ", "))); what every request gets is the listener's own action", at: node.location)
+        }
+        let action = self.action(fields, owner: node.location, what: "a rule", example: "'forward: <target group>', 'redirect: {…}' or 'fixed_response: {…}'")
+        guard let action, errorCount == before else { return nil }
+        return ListenerRule(priority: priority, conditions: conditions, action: action, location: node.location)
+    }
+
+    /// A condition's values: one value or a list, each checked.
+    private func conditionValues(_ node: YAMLNode, what: String, check: (String) -> ValueError?) -> [Located<String>] {
+        let items = list(node, what: what)
+        if items.isEmpty { error(.missingField, "\(what) list is empty", at: node.location) }
+        return items.compactMap { item in
+            guard let text = scalar(item, what: what) else { return nil }
+            return checked(text, check(text.value))
+        }
     }
 
     private func redirect(_ node: YAMLNode) -> Redirect? {

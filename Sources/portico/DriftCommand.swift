@@ -137,7 +137,7 @@ struct DriftDocument: Encodable {
         summary = Summary(drift: differences.filter { $0.class == .drift }.count, pending: differences.filter { $0.class == .pending }.count)
         self.differences = differences.map { difference in
             var onlyInFile: [String]?, onlyLive: [String]?
-            if case .set(let file)? = difference.fileValue, case .set(let live)? = difference.liveValue {
+            if let file = difference.fileValue?.elements, let live = difference.liveValue?.elements {
                 onlyInFile = file.filter { !live.contains($0) }
                 onlyLive = live.filter { !file.contains($0) }
             }

@@ -30,8 +30,19 @@ enum PlanText {
             for change in step.changes where !(change.live == nil && change.desired == .set([])) {
                 let field = (change.field + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0)
                 var line = "        \(field) "
+                if let live = change.live?.elements, let desired = change.desired.elements, live.count + desired.count > 2 {
+                    // Long collections (rules, ingress rules) read as what goes and what comes.
+                    out += line.trimmingTrailingSpaces + "\n"
+                    for gone in live where !desired.contains(gone) { out += "          " + style.paint("- \(gone)", "31") + "\n" }
+                    for added in desired where !live.contains(added) { out += "          " + style.paint("+ \(added)", "32") + "\n" }
+                    continue
+                }
                 if let live = change.live {
                     line += "\(live) → \(change.desired)"
+                } else if case .list(let desired) = change.desired, desired.count > 1 {
+                    out += line.trimmingTrailingSpaces + "\n"
+                    for added in desired { out += "          + \(added)\n" }
+                    continue
                 } else {
                     line += "\(change.desired)"
                 }
@@ -88,7 +99,7 @@ struct PlanDocument: Encodable {
             var container = encoder.singleValueContainer()
             switch self {
             case .field(.text(let text)): try container.encode(text)
-            case .field(.set(let values)): try container.encode(values)
+            case .field(.set(let values)), .field(.list(let values)): try container.encode(values)
             case .field(.unknown): try container.encode(["knownAfterApply": true])
             }
         }
@@ -121,4 +132,12 @@ struct PlanDocument: Encodable {
         self.calls = Calls(count: calls, seconds: (seconds * 1000).rounded() / 1000)
     }
 
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
 }

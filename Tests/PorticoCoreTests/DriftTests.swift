@@ -130,7 +130,7 @@ struct DriftTests {
         let applied = recorded(ConvergedWorld.make(), by: stack)
         stack.editLoadBalancer("alb") { spec in
             spec.listeners.append(Listener(appProtocol: Located("HTTP", at: .unknown), port: Located(8080, at: .unknown),
-                                           action: .forward(Located(.entry("tg"), at: .unknown)), location: .unknown))
+                                           action: .forward(.single(Located(.entry("tg"), at: .unknown))), location: .unknown))
         }
         #expect(classes(drift(stack, applied)) == ["pending alb/listener:8080 exists"])
     }

@@ -39,7 +39,7 @@ struct ModelFixture {
                 securityGroups: [ref("alb-sg")],
                 listeners: [
                     Listener(appProtocol: v("HTTP"), port: v(80), action: .redirect(Redirect(redirectProtocol: v("HTTPS"), port: v(443), status: v(301), location: at())), location: at()),
-                    Listener(appProtocol: v("HTTPS"), port: v(443), certificate: ref("cert"), sslPolicy: v("ELBSecurityPolicy-TLS13-1-2-2021-06"), action: .forward(ref("tg")), location: at()),
+                    Listener(appProtocol: v("HTTPS"), port: v(443), certificate: ref("cert"), sslPolicy: v("ELBSecurityPolicy-TLS13-1-2-2021-06"), action: .forward(.single(ref("tg"))), location: at()),
                 ],
                 deletionProtection: v(false)))),
             Resource(key: v("site"), spec: .aliasRecord(AliasRecordSpec(zone: ref("zone"), name: v("example.com"), target: ref("alb"), evaluateTargetHealth: v(true)))),

@@ -49,7 +49,7 @@ struct ConvergedWorld {
                 LiveListener(arn: "listener/80", port: 80, appProtocol: "HTTP", certificateARNs: [], sslPolicy: nil,
                              action: .redirect(protocol: "HTTPS", port: "443", host: "#{host}", path: "/#{path}", query: "#{query}", status: "HTTP_301")),
                 LiveListener(arn: "listener/443", port: 443, appProtocol: "HTTPS", certificateARNs: [certificateARN], sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                             action: .forward(targetGroupARN: targetGroupARN)),
+                             action: .forward(targetGroupARN)),
             ])]
         let alias = AliasTarget(hostedZoneID: "Z35SXDOTRQ7X7K", dnsName: "dualstack.DEMO-ALB-1.us-east-1.elb.amazonaws.com.", evaluateTargetHealth: true)
         let owner = LiveRecordSet(name: "_portico.example.com.", type: "TXT", ttl: 300, values: [Ownership.ownerRecordValue(stack: "demo", resource: "site")])

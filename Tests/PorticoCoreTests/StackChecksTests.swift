@@ -152,9 +152,9 @@ import Testing
         var fixture = ModelFixture()
         var stack = fixture.seed()
         let loop = Listener(appProtocol: fixture.v("HTTP"), port: fixture.v(8080), action: .redirect(Redirect(redirectProtocol: fixture.v("HTTP"), port: fixture.v(8080), status: fixture.v(301), location: fixture.at())), location: fixture.at())
-        let plain = Listener(appProtocol: fixture.v("HTTP"), port: fixture.v(8081), action: .forward(fixture.ref("tg")), location: fixture.at())
-        let noCertificate = Listener(appProtocol: fixture.v("HTTPS"), port: fixture.v(8443), action: .forward(fixture.ref("tg")), location: fixture.at())
-        let duplicate = Listener(appProtocol: fixture.v("HTTPS"), port: fixture.v(443), certificate: fixture.ref("cert"), action: .forward(fixture.ref("tg")), location: fixture.at())
+        let plain = Listener(appProtocol: fixture.v("HTTP"), port: fixture.v(8081), action: .forward(.single(fixture.ref("tg"))), location: fixture.at())
+        let noCertificate = Listener(appProtocol: fixture.v("HTTPS"), port: fixture.v(8443), action: .forward(.single(fixture.ref("tg"))), location: fixture.at())
+        let duplicate = Listener(appProtocol: fixture.v("HTTPS"), port: fixture.v(443), certificate: fixture.ref("cert"), action: .forward(.single(fixture.ref("tg"))), location: fixture.at())
         let all = IngressRule(ipProtocol: fixture.v(.all), ports: nil, sources: [fixture.v(fixture.cidr("0.0.0.0/0")), fixture.v(fixture.cidr("::/0"))], location: fixture.at())
         stack.editSecurityGroup("alb-sg") { $0.ingress.append(all) }
         stack.editLoadBalancer("alb") { $0.listeners += [loop, plain, noCertificate, duplicate] }

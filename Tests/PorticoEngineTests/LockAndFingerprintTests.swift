@@ -33,7 +33,7 @@ struct LockAndFingerprintTests {
             arn: loadBalancerARN, name: "demo-alb", scheme: "internet-facing", ipAddressType: "ipv4", vpcID: "vpc-0123456789abcdef0", subnetIDs: ["subnet-00000001", "subnet-00000002"],
             securityGroupIDs: [], dnsName: "demo-alb-1.us-east-1.elb.amazonaws.com", canonicalHostedZoneID: "Z35SXDOTRQ7X7K", state: "active", deletionProtection: false,
             tags: [Ownership.stackTag: "demo", Ownership.resourceTag: "alb"],
-            listeners: [LiveListener(arn: "listener/80", port: 80, appProtocol: "HTTP", certificateARNs: [], sslPolicy: nil, action: .forward(targetGroupARN: targetGroupARN))])]
+            listeners: [LiveListener(arn: "listener/80", port: 80, appProtocol: "HTTP", certificateARNs: [], sslPolicy: nil, action: .forward(targetGroupARN))])]
         return world
     }
 

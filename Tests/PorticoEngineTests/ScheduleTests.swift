@@ -12,7 +12,7 @@ struct ScheduleTests {
         stack.resources = [
             Resource(key: v("tg"), spec: .targetGroup(TargetGroupSpec(vpc: v(.entry("vpc")), appProtocol: v("HTTP"), port: v(80), healthCheck: .defaults(at: at)))),
             Resource(key: v("alb"), spec: .loadBalancer(LoadBalancerSpec(scheme: v("internet-facing"), ipAddressType: v("ipv4"), subnets: [v(.awsID("subnet-00000001"))], subnetsLocation: at,
-                                                                         securityGroups: [], listeners: [Listener(appProtocol: v("HTTP"), port: v(80), action: .forward(v(.entry("tg"))), location: at)],
+                                                                         securityGroups: [], listeners: [Listener(appProtocol: v("HTTP"), port: v(80), action: .forward(.single(v(.entry("tg")))), location: at)],
                                                                          deletionProtection: v(false)))),
         ]
         return stack

@@ -74,6 +74,7 @@ public struct AppliedRecord: Sendable, Equatable {
         switch value {
         case .text(let text): AWSNaming.shortHash("t:" + text, length: 6)
         case .set(let values): AWSNaming.shortHash("s:" + values.joined(separator: "\n"), length: 6)
+        case .list(let values): AWSNaming.shortHash("l:" + values.joined(separator: "\n"), length: 6)
         case .unknown: "000000"
         }
     }

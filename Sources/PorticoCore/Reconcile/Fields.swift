@@ -4,6 +4,8 @@ public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
     case text(String)
     /// An unordered collection: sorted and without duplicates.
     case set([String])
+    /// An ordered collection, where the order means something (rules by priority).
+    case list([String])
     /// Known only once apply has run (an id AWS assigns).
     case unknown
 
@@ -11,10 +13,18 @@ public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
         .set(Array(Set(values)).sorted())
     }
 
+    /// The elements of a set or list.
+    public var elements: [String]? {
+        switch self {
+        case .set(let values), .list(let values): values
+        default: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .text(let text): text
-        case .set(let values): "[" + values.joined(separator: ", ") + "]"
+        case .set(let values), .list(let values): "[" + values.joined(separator: ", ") + "]"
         case .unknown: "(known after apply)"
         }
     }
@@ -106,26 +116,45 @@ public enum RuleText {
     }
 }
 
-/// How listener actions read, for both sides: `forward web-tg`, `redirect HTTPS:443 301`.
+/// How listener and rule actions read, for both sides: `forward web-tg`,
+/// `forward canary-tg:10 web-tg:90 sticky 300s`, `redirect HTTPS:443 301`, `fixed-response 404 text/plain "gone"`.
 public enum ActionText {
     public static func desired(_ action: Listener.Action, targetName: (Reference) -> String) -> String {
         switch action {
-        case .forward(let target): return "forward \(targetName(target.value))"
+        case .forward(let forward):
+            return forwardText(forward.groups.map { (targetName($0.target.value), $0.weight?.value) }, stickiness: forward.stickiness?.value)
         case .redirect(let redirect):
             return redirectText(protocol: redirect.redirectProtocol.value, port: "\(redirect.port.value)",
                                 host: redirect.host?.value ?? "#{host}", path: redirect.path?.value ?? "/#{path}",
                                 query: redirect.query?.value ?? "#{query}", status: "\(redirect.status.value)")
+        case .fixedResponse(let response):
+            return fixedResponseText(status: "\(response.status.value)", contentType: response.contentType?.value, body: response.body?.value)
         }
     }
 
     public static func live(_ action: LiveListenerAction, targetName: (String) -> String) -> String {
         switch action {
-        case .forward(let arn): return "forward \(targetName(arn))"
+        case .forward(let groups, let stickiness):
+            return forwardText(groups.map { (targetName($0.arn), $0.weight) }, stickiness: stickiness)
         case .redirect(let proto, let port, let host, let path, let query, let status):
             let code = status.hasPrefix("HTTP_") ? String(status.dropFirst(5)) : status
             return redirectText(protocol: proto, port: port, host: host, path: path, query: query, status: code)
+        case .fixedResponse(let status, let contentType, let body):
+            return fixedResponseText(status: status, contentType: contentType, body: body)
         case .other(let text): return text
         }
+    }
+
+    /// One group reads as its name whatever its weight; several as `name:weight`, by name.
+    static func forwardText(_ groups: [(String, Int?)], stickiness: Int?) -> String {
+        var text = "forward "
+        if groups.count == 1 {
+            text += groups[0].0
+        } else {
+            text += groups.sorted { $0.0 < $1.0 }.map { "\($0.0):\($0.1 ?? 1)" }.joined(separator: " ")
+        }
+        if let stickiness { text += " sticky \(stickiness)s" }
+        return text
     }
 
     /// ELB's defaults (`#{host}`, `/#{path}`, `#{query}`, `#{port}`) are left out so both sides read alike.
@@ -135,6 +164,29 @@ public enum ActionText {
         if path != "/#{path}" { text += " path=\(path)" }
         if query != "#{query}" { text += " query=\(query)" }
         return text + " \(status)"
+    }
+
+    static func fixedResponseText(status: String, contentType: String?, body: String?) -> String {
+        var text = "fixed-response \(status)"
+        if let contentType, !contentType.isEmpty { text += " \(contentType)" }
+        if let body, !body.isEmpty { text += " " + quoted(body) }
+        return text
+    }
+
+    /// A body on one line: quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
 

@@ -161,28 +161,83 @@ public struct LiveTargetGroup: Sendable, Codable, Equatable {
     }
 }
 
+public struct LiveForwardGroup: Sendable, Codable, Equatable {
+    public var arn: String
+    /// nil when ELB gave none (a plain forward).
+    public var weight: Int?
+    public init(arn: String, weight: Int? = nil) {
+        self.arn = arn
+        self.weight = weight
+    }
+}
+
 public enum LiveListenerAction: Sendable, Codable, Equatable {
-    case forward(targetGroupARN: String)
+    /// `stickiness`: seconds, when target-group stickiness is on.
+    case forward(groups: [LiveForwardGroup], stickiness: Int?)
     /// ELB's own words: protocol `HTTPS`, port `443`, host `#{host}`, status `HTTP_301`.
     case redirect(protocol: String, port: String, host: String, path: String, query: String, status: String)
-    /// Anything Portico does not write (fixed responses, weighted forwards, Cognito...).
+    case fixedResponse(status: String, contentType: String?, body: String?)
+    /// Anything Portico does not write (authentication, several actions in a chain...).
     case other(String)
+
+    public static func forward(_ arn: String) -> LiveListenerAction { .forward(groups: [LiveForwardGroup(arn: arn)], stickiness: nil) }
+
+    /// Target groups it sends traffic to.
+    public var targetGroupARNs: [String] {
+        if case .forward(let groups, _) = self { return groups.map(\.arn) }
+        return []
+    }
+}
+
+/// One condition of a live rule, in ELB's words: `host-header`, `http-header` (with its name)...
+public struct LiveRuleCondition: Sendable, Codable, Equatable {
+    public var field: String
+    public var headerName: String?
+    /// Query-string pairs read `key=value` or `value`.
+    public var values: [String]
+    public init(field: String, headerName: String? = nil, values: [String]) {
+        self.field = field
+        self.headerName = headerName
+        self.values = values
+    }
+}
+
+public struct LiveRule: Sendable, Codable, Equatable {
+    public var arn: String
+    public var priority: Int
+    public var conditions: [LiveRuleCondition]
+    public var action: LiveListenerAction
+    public init(arn: String, priority: Int, conditions: [LiveRuleCondition], action: LiveListenerAction) {
+        self.arn = arn
+        self.priority = priority
+        self.conditions = conditions
+        self.action = action
+    }
 }
 
 public struct LiveListener: Sendable, Codable, Equatable {
     public var arn: String
     public var port: Int
     public var appProtocol: String
+    /// The default certificate.
     public var certificateARNs: [String]
+    /// SNI certificates beside the default one (read for HTTPS listeners).
+    public var extraCertificateARNs: [String]
     public var sslPolicy: String?
+    /// The default action.
     public var action: LiveListenerAction
-    public init(arn: String, port: Int, appProtocol: String, certificateARNs: [String], sslPolicy: String?, action: LiveListenerAction) {
+    /// The rules other than the default one.
+    public var rules: [LiveRule]
+    public init(arn: String, port: Int, appProtocol: String, certificateARNs: [String], extraCertificateARNs: [String] = [], sslPolicy: String?,
+                action: LiveListenerAction, rules: [LiveRule] = []) {
         self.arn = arn
         self.port = port
         self.appProtocol = appProtocol
         self.certificateARNs = certificateARNs
+        self.extraCertificateARNs = extraCertificateARNs
         self.sslPolicy = sslPolicy
         self.action = action
+        self.rules = rules
     }
 }
 

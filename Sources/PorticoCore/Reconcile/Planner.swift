@@ -118,13 +118,17 @@ public struct Planner {
         case (.loadBalancer(let spec), .listener(let port)):
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return nil }
             let owner = byNode[StackGraph.Node(key)]
-            let desired = listenerFields(listener)
             let liveLoadBalancer = world.loadBalancers.first { $0.arn == owner?.liveID }
             guard owner?.action != .create, owner?.action != .replace, let liveLoadBalancer,
                   let live = liveLoadBalancer.listeners.first(where: { $0.port == port }) else {
-                return decide(node, .loadBalancer, desired: desired, live: nil, liveID: nil)
+                return decide(node, .loadBalancer, desired: listenerFields(listener, live: nil), live: nil, liveID: nil)
             }
-            return decide(node, .loadBalancer, desired: desired, live: listenerLiveFields(live), liveID: live.arn)
+            var step = decide(node, .loadBalancer, desired: listenerFields(listener, live: live), live: listenerLiveFields(live), liveID: live.arn)
+            if step.changes.contains(where: { $0.field == "rules" }) {
+                let changes = RuleChanges(desired: desiredRules(listener, live: live, targetName: referenceName), live: live.rules.map { ($0.arn, liveRule($0, targetName: targetGroupName)) })
+                if !changes.isEmpty { step.reasons.append(changes.summary) }
+            }
+            return step
 
         case (.aliasRecord(let spec), .whole):
             guard let zone = world.zone(spec.zone.value.description) else { return nil }
@@ -201,7 +205,7 @@ public struct Planner {
             var step = step
             for edge in graph.edges where edge.from == step.node && renewed.contains(edge.to.key) && edge.to.part == .whole {
                 guard !step.changes.contains(where: { $0.field == knockOnField(edge.field) }) else { continue }
-                let word = edge.field == "forward" ? "forward \(edge.to.key)" : edge.to.key
+                let word = edge.field == "forward" || edge.field == "rules" ? "forward \(edge.to.key)" : edge.to.key
                 step.changes.append(FieldChange(field: knockOnField(edge.field), live: .text(word), desired: .text("\(word) (new)"), forcesReplacement: false))
                 step.reasons.append("follows the replacement of \(edge.to.key)")
                 step.action = .update
@@ -449,13 +453,20 @@ public struct Planner {
         ]
     }
 
-    func listenerFields(_ listener: Listener) -> [DesiredField] {
+    func listenerFields(_ listener: Listener, live: LiveListener?) -> [DesiredField] {
         var fields = [DesiredField("protocol", .text(listener.appProtocol.value))]
         if listener.isHTTPS {
             fields.append(DesiredField("certificate", .text(listener.certificate.map { referenceName($0.value) } ?? "")))
+            // Listed only when some are wanted or live, so that plans of stacks without SNI read as before.
+            if !listener.certificates.isEmpty || !(live?.extraCertificateARNs.isEmpty ?? true) {
+                fields.append(DesiredField("certificates", .setOf(listener.certificates.map { referenceName($0.value) })))
+            }
             fields.append(DesiredField("ssl_policy", .text(listener.sslPolicy?.value ?? SSLPolicies.defaultPolicy)))
         }
         fields.append(DesiredField("action", .text(ActionText.desired(listener.action, targetName: referenceName))))
+        if !listener.rules.isEmpty || !(live?.rules.isEmpty ?? true) {
+            fields.append(DesiredField("rules", RuleMeaning.list(desiredRules(listener, live: live, targetName: referenceName))))
+        }
         return fields
     }
 
@@ -463,12 +474,35 @@ public struct Planner {
         var fields: [String: FieldValue] = [
             "protocol": .text(live.appProtocol),
             "action": .text(ActionText.live(live.action, targetName: targetGroupName)),
+            "rules": RuleMeaning.list(live.rules.map { liveRule($0, targetName: targetGroupName) }),
         ]
         if live.appProtocol == "HTTPS" {
             fields["certificate"] = .text(live.certificateARNs.first.map(certificateName) ?? "")
+            fields["certificates"] = .setOf(live.extraCertificateARNs.map(certificateName))
             fields["ssl_policy"] = .text(live.sslPolicy ?? "")
         }
         return fields
+    }
+
+    /// The file's rules with their priorities: given, or chosen to keep live rules where they are.
+    func desiredRules(_ listener: Listener, live: LiveListener?, targetName: (Reference) -> String) -> [RuleMeaning] {
+        let priorities = Self.priorities(listener, live: live)
+        return listener.rules.enumerated().map { index, rule in
+            RuleMeaning(priority: priorities[index], conditions: ConditionText.desired(rule.conditions), action: ActionText.desired(rule.action, targetName: targetName))
+        }
+    }
+
+    /// Priorities for a listener's rules (validate has reported a listener with no room left).
+    public static func priorities(_ listener: Listener, live: LiveListener?) -> [Int] {
+        let livePriorities = Dictionary((live?.rules ?? []).map { (ConditionText.live($0.conditions), $0.priority) }, uniquingKeysWith: { a, _ in a })
+        switch RulePriorities.assign(listener.rules, live: livePriorities) {
+        case .success(let priorities): return priorities
+        case .failure: return listener.rules.indices.map { $0 + 1 }
+        }
+    }
+
+    func liveRule(_ rule: LiveRule, targetName: (String) -> String) -> RuleMeaning {
+        RuleMeaning(priority: rule.priority, conditions: ConditionText.live(rule.conditions), action: ActionText.live(rule.action, targetName: targetName))
     }
 
     func aliasTypes(_ spec: AliasRecordSpec) -> [String] {
