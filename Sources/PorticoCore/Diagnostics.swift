@@ -133,6 +133,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case rulePriority = "rule-priority"
     case ruleLimit = "rule-limit"
     case duplicateRule = "duplicate-rule"
+    case ruleShadowed = "rule-shadowed"
     case hostNotCovered = "host-not-covered"
     case targetGroupShared = "target-group-shared"
     // Found at plan time, by reading AWS.

@@ -161,6 +161,36 @@ private struct Checker {
             }
         }
         checkHostsCovered(label, listener)
+        checkShadowed(label, listener)
+    }
+
+    /// A rule that an earlier rule matches whenever it matches never gets a request: every
+    /// condition of the earlier rule has a counterpart in the later one with no value it lacks.
+    /// Values are compared as written (wildcards are not expanded), so this never warns wrongly.
+    mutating func checkShadowed(_ label: String, _ listener: Listener) {
+        guard case .success(let priorities) = RulePriorities.assign(listener.rules) else { return }
+        let ordered = listener.rules.indices.sorted { priorities[$0] < priorities[$1] }
+        func values(_ condition: RuleCondition) -> Set<String> {
+            Set(condition.values.map { condition.field == .host ? $0.value.lowercased() : $0.value })
+        }
+        func sameField(_ a: RuleCondition.Field, _ b: RuleCondition.Field) -> Bool {
+            if case .header(let x) = a, case .header(let y) = b { return x.lowercased() == y.lowercased() }
+            return a == b
+        }
+        for (position, later) in ordered.enumerated() {
+            let rule = listener.rules[later]
+            for earlier in ordered[..<position] {
+                let first = listener.rules[earlier]
+                let covers = first.conditions.allSatisfy { condition in
+                    rule.conditions.contains { sameField($0.field, condition.field) && values($0).isSubset(of: values(condition)) }
+                }
+                // Two rules with the same conditions are reported as duplicates already.
+                guard covers, ConditionText.desired(first.conditions) != ConditionText.desired(rule.conditions) else { continue }
+                diagnostics.append(.warning(.ruleShadowed, "this rule of \(label) (priority \(priorities[later])) never matches: the rule with priority \(priorities[earlier]) is evaluated first and matches every request it does. Give this rule the lower priority, or move it above", at: rule.location,
+                                            notes: [.init("the earlier rule is here", at: first.location)]))
+                break
+            }
+        }
     }
 
     /// ELB's limits on one rule: one host, path, method and source_ip condition at most (the
@@ -169,12 +199,18 @@ private struct Checker {
         for condition in rule.conditions where condition.values.count > RuleValues.valuesPerCondition {
             diagnostics.append(.error(.ruleLimit, "'\(condition.field.word)' has \(condition.values.count) values; ELB takes at most \(RuleValues.valuesPerCondition) per condition. Split the rule in two", at: condition.values[RuleValues.valuesPerCondition].location))
         }
-        let values = rule.conditions.flatMap(\.values)
+        let values = rule.conditions.flatMap(\.values).sorted { $0.location < $1.location }
         if values.count > RuleValues.valuesPerRule {
             diagnostics.append(.error(.ruleLimit, "this rule's conditions have \(values.count) values in all; ELB takes at most \(RuleValues.valuesPerRule) per rule. Split the rule in two", at: values[RuleValues.valuesPerRule].location))
         }
+        // Reported at the value that goes over the limit, in file order.
+        var running = 0
+        let over = values.first { value in
+            running += RuleValues.wildcards(value.value)
+            return running > RuleValues.wildcardsPerRule
+        }
         let wildcards = values.reduce(0) { $0 + RuleValues.wildcards($1.value) }
-        if wildcards > RuleValues.wildcardsPerRule, let value = values.last(where: { RuleValues.wildcards($0.value) > 0 }) {
+        if let value = over {
             diagnostics.append(.error(.ruleLimit, "this rule's conditions use \(wildcards) wildcards ('*' and '?'); ELB takes at most \(RuleValues.wildcardsPerRule) per rule", at: value.location))
         }
     }

@@ -5,7 +5,10 @@
 /// whatever order the file or ELB lists them in: `host=api.example.com & path=/v1/*,/v2/*`.
 public enum ConditionText {
     public static func desired(_ conditions: [RuleCondition]) -> String {
-        join(conditions.map { one($0.field.awsName, headerName: headerName($0.field), $0.values.map(\.value)) })
+        join(conditions.map { condition in
+            let values = condition.values.map { condition.field == .query ? QueryMatch($0.value).text : $0.value }
+            return one(condition.field.awsName, headerName: headerName(condition.field), values)
+        })
     }
 
     public static func live(_ conditions: [LiveRuleCondition]) -> String {
@@ -182,6 +185,11 @@ public struct RuleChanges: Sendable, Equatable {
         public var desired: Int
         /// Whether the conditions change too (a rule rewritten at its priority).
         public var conditionsChange: Bool
+        public init(liveARN: String, desired: Int, conditionsChange: Bool) {
+            self.liveARN = liveARN
+            self.desired = desired
+            self.conditionsChange = conditionsChange
+        }
     }
 
     public var deleteFirst: [String] = []
