@@ -80,8 +80,9 @@ final class LocalServer: @unchecked Sendable {
 
     /// Tests/Support/fault_proxy.py without faults in front of `upstream`, logging each
     /// operation to `log` as a JSON line.
-    static func recordingProxy(upstream: String, log: String) throws -> LocalServer {
-        try helper(["Tests/Support/fault_proxy.py", upstream, log, "--rate", "0"])
+    /// `bodies`: log each request's path and body too, for Tests/Support/check_requests.py.
+    static func recordingProxy(upstream: String, log: String, bodies: Bool = false) throws -> LocalServer {
+        try helper(["Tests/Support/fault_proxy.py", upstream, log, "--rate", "0"] + (bodies ? ["--bodies"] : []))
     }
 
     /// A Python helper server that prints its own port first.
@@ -117,4 +118,20 @@ func runScript(_ arguments: [String], environment extra: [String: String] = [:])
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw LocalServer.ServerError(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Runs a helper script that may fail: its exit status and standard output.
+func runScriptStatus(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -15,7 +15,7 @@ struct PorticoBinary {
         return packageRoot.appendingPathComponent(".build/debug/portico")
     }
 
-    static func path(_ relative: String) -> String { packageRoot.appendingPathComponent(relative).path }
+    static func path(_ relative: String) -> String { relative.hasPrefix("/") ? relative : packageRoot.appendingPathComponent(relative).path }
 
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
         let process = Process()

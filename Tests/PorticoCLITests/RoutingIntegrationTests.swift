@@ -87,10 +87,14 @@ func elbv2Operations(_ log: String) -> [String] {
 
 @Suite("routing rules against moto, read back with the AWS CLI", .serialized)
 struct RoutingIntegrationTests {
-    @Test("the multi-service example: every rule as written, the plan after is empty, re-ordering is one SetRulePriorities call, drift in a rule is seen and undone, destroy leaves nothing")
+    @Test("the multi-service example: every rule as written, the plan after is empty, re-ordering is one SetRulePriorities call, drift in a rule is seen and undone, destroy leaves nothing; every request valid against botocore's models")
     func multiServiceExample() throws {
         let world = try MarketWorld()
-        let applied = try world.apply(world.stack)
+        // Everything Portico sends goes through a recording proxy; at the end every request is checked against botocore's models.
+        let everything = FileManager.default.temporaryDirectory.appendingPathComponent("portico-all-\(UUID().uuidString).log").path
+        let recorder = try LocalServer.recordingProxy(upstream: world.server.url, log: everything, bodies: true)
+        defer { recorder.stop() }
+        let applied = try world.apply(world.stack, endpoint: recorder.url)
         try #require(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
 
         var rules = try world.rules()
@@ -163,10 +167,35 @@ struct RoutingIntegrationTests {
         rules = try world.rules()
         #expect(rules.first { $0.priority == "40" }?.action["groups"] as? [String: Int] == ["market-web-tg": 90, "market-canary-tg": 10])
 
-        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", reordered])
+        // Every condition and action kind, created and then changed in place.
+        let everyKind = try editedStack(reordered, [("""
+                    stickiness: 3600              # a visitor stays on the release they first reached
+
+        """, """
+                    stickiness: 3600              # a visitor stays on the release they first reached
+                  - method: POST
+                    query: [debug=1, =trace]
+                    source_ip: "2001:db8::/32"
+                    header: { X-Debug: "on" }
+                    fixed_response: { status: 403, content_type: application/json, body: '{"error": "forbidden"}' }
+                  - path: /old/*
+                    redirect: { host: www.market.example.org, path: /new/, query: "from=old", status: 302 }
+
+        """)])
+        let added = try world.apply(everyKind, endpoint: recorder.url)
+        #expect(added.status == 0, "\(added.stdout)\n\(added.stderr)")
+        #expect(try world.portico(["plan", "--detailed-exitcode", everyKind]).status == 0)
+        rules = try world.rules()
+        #expect(rules.map(\.priority) == ["20", "25", "30", "40", "50", "60", "default"])
+        #expect(rules[4].conditions.keys.sorted() == ["http-header X-Debug", "http-request-method", "query-string", "source-ip"])
+
+        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", everyKind], endpoint: recorder.url)
         #expect(destroyed.status == 0, "\(destroyed.stdout)\n\(destroyed.stderr)")
         #expect(list(try world.elbv2(["describe-load-balancers"])["LoadBalancers"]).isEmpty)
         #expect(list(try world.elbv2(["describe-target-groups"])["TargetGroups"]).isEmpty)
+        let check = try runScriptStatus(["python3", PorticoBinary.path("Tests/Support/check_requests.py"), everything])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains(": 0 problem(s)"), "\(check.output)")
     }
 
     func listenerARN(_ world: MarketWorld) throws -> String {

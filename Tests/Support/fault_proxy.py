@@ -27,7 +27,8 @@ seed says: a test that a lost answer to one particular call is survived.
 The log gets one JSON line per request: service (the credential scope's), operation, HTTP
 method, fault (or null), and whether the emulator carried it out. With --rate 0 it is a
 recording proxy: a test sees from outside Portico what a command sent. --signatures writes every request's SigV4 signature, one per line, so
-a test can check that none of them is printed."""
+a test can check that none of them is printed. --bodies adds each request's path and body
+to its log line, for Tests/Support/check_requests.py."""
 import argparse, hashlib, http.client, http.server, json, random, re, socket, socketserver, struct, sys, threading, time, urllib.parse
 
 parser = argparse.ArgumentParser()
@@ -39,6 +40,7 @@ parser.add_argument("--kinds", default="throttle,429,500,503,reset,reset-after,t
 parser.add_argument("--max-run", type=int, default=3)
 parser.add_argument("--force", default="")
 parser.add_argument("--signatures")
+parser.add_argument("--bodies", action="store_true", help="log each request's path and body too (for check_requests.py)")
 options = parser.parse_args()
 upstream = urllib.parse.urlparse(options.upstream)
 kinds = options.kinds.split(",")
@@ -130,7 +132,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 fault = forced.pop(operation)
         reached = fault not in ("throttle", "429", "500", "503", "reset")
         with lock, open(options.log, "a") as log:
-            log.write(json.dumps({"service": service, "operation": operation, "method": self.command, "fault": fault, "reached": reached}) + "\n")
+            entry = {"service": service, "operation": operation, "method": self.command, "fault": fault, "reached": reached}
+            if options.bodies:
+                entry.update(path=self.path, body=body.decode("utf-8", "replace"))
+            log.write(json.dumps(entry) + "\n")
 
         if fault == "reset":
             return self.reset()
