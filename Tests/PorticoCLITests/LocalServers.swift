@@ -103,21 +103,11 @@ final class LocalServer: @unchecked Sendable {
     struct ServerError: Error, CustomStringConvertible { var description: String }
 }
 
-/// Runs a helper script and returns its standard output.
+/// Runs a helper script and returns its standard output; a failing script is an error.
 func runScript(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for (key, value) in extra { environment[key] = value }
-    process.environment = environment
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw LocalServer.ServerError(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
-    return String(decoding: data, as: UTF8.self)
+    let (status, output) = try runScriptStatus(arguments, environment: extra)
+    guard status == 0 else { throw LocalServer.ServerError(description: "\(arguments.joined(separator: " ")) exited \(status)") }
+    return output
 }
 
 /// Runs a helper script that may fail: its exit status and standard output.
