@@ -27,6 +27,8 @@ test: build
 	$(PYTHON) Tests/check-schema.py
 	$(PYTHON) Tests/check-workflow.py
 	$(SWIFT) test --disable-xctest
+	@echo "bench, smallest size, one run, nothing written (its numbers are not checked):"
+	BENCH_SIZES=1 BENCH_RUNS=1 BENCH_WRITE=0 $(PYTHON) scripts/bench.py $(PORTICO) >/dev/null
 
 # The main job end to end against moto on a free loopback port (scripts/demo.sh).
 demo: build
@@ -43,6 +45,7 @@ fuzz: build
 	@echo "fuzz: $(FUZZ_ITERATIONS) inputs, seed $(FUZZ_SEED)"
 	PORTICO_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) PORTICO_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --disable-xctest --filter FuzzTests
 
+# Cost against stack size (docs/performance.md, which it rewrites): BENCH_SIZES, BENCH_RUNS, BENCH_WRITE.
 bench: build
 	$(SWIFT) build -c release
 	$(PYTHON) scripts/bench.py .build/release/portico

@@ -293,16 +293,19 @@ struct LoadBalancerDriver: ResourceDriver {
             guard let listener = spec.listeners.first(where: { $0.port.value == port }) else { return }
             let loadBalancer = try await context.loadBalancer(key)
             let configuration = try await configuration(listener, context)
+            var madeEarlier = false
             let arn = try await context.createOnce("listener \(port) of \(loadBalancer.name)", key: key, duplicateCodes: ["DuplicateListener"]) {
                 let found = try await context.elbv2.describeListeners(loadBalancerARN: loadBalancer.arn).first { $0.port == port }
+                madeEarlier = found != nil
                 return try await context.elbv2.withTags(found?.arn, found?.arn)
             } create: {
                 try await context.elbv2.createListener(loadBalancerARN: loadBalancer.arn, configuration, tags: context.tags(for: key))
             }
             context.report("created listener \(listener.label) on \(key)")
-            try await addCertificates(listener, to: arn, live: [], context)
-            // A listener found after a lost answer may already have some of its rules.
-            let live = try await context.elbv2.describeRules(listenerARN: arn)
+            // A listener an earlier attempt made (its answer lost) may have certificates and rules already.
+            let extra = madeEarlier ? try await context.elbv2.extraCertificates(listenerARN: arn) : []
+            try await addCertificates(listener, to: arn, live: extra, context)
+            let live = madeEarlier ? try await context.elbv2.describeRules(listenerARN: arn) : []
             try await syncRules(listener, listenerARN: arn, live: live, livePriorities: nil, key: key, context)
             return
         }

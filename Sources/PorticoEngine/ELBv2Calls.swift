@@ -7,6 +7,8 @@ struct ELBv2Calls: Sendable {
 
     /// DescribeTags takes at most 20 ARNs a call.
     static let tagBatch = 20
+    /// The largest page the Describe calls give (AWS's default; moto's is 50).
+    static let pageSize = "400"
 
     static func addTags(_ tags: [(String, String)], to parameters: inout QueryParameters) {
         parameters.addStructureList("Tags", count: tags.count, ec2: false) { [("Key", tags[$0].0), ("Value", tags[$0].1)] }
@@ -59,6 +61,7 @@ struct ELBv2Calls: Sendable {
         var parameters = QueryParameters()
         parameters.addList("LoadBalancerArns", arns, ec2: false)
         parameters.addList("Names", names, ec2: false)
+        parameters.add("PageSize", Self.pageSize)
         let pages = try await client.queryPages(.elbv2, "DescribeLoadBalancers", parameters)
         // Network and gateway load balancers are not Portico's to manage.
         let applications = pages.flatMap { Self.members($0, "LoadBalancers") }.filter { ($0.text(at: "Type") ?? "application") == "application" }
@@ -86,6 +89,7 @@ struct ELBv2Calls: Sendable {
     func describeListeners(loadBalancerARN: String) async throws -> [LiveListener] {
         var parameters = QueryParameters()
         parameters.add("LoadBalancerArn", loadBalancerARN)
+        parameters.add("PageSize", Self.pageSize)
         let pages = try await client.queryPages(.elbv2, "DescribeListeners", parameters)
         return try eachItem(pages.flatMap { Self.members($0, "Listeners") }, "elbv2", "DescribeListeners", "a listener", Self.listener)
     }
@@ -130,7 +134,7 @@ struct ELBv2Calls: Sendable {
     func describeRules(listenerARN: String) async throws -> [LiveRule] {
         var parameters = QueryParameters()
         parameters.add("ListenerArn", listenerARN)
-        parameters.add("PageSize", "400")
+        parameters.add("PageSize", Self.pageSize)
         let pages = try await client.queryPages(.elbv2, "DescribeRules", parameters)
         let items = pages.flatMap { Self.members($0, "Rules") }.filter { $0.text(at: "IsDefault") != "true" && $0.text(at: "Priority") != "default" }
         return try eachItem(items, "elbv2", "DescribeRules", "a rule", Self.rule)
@@ -167,7 +171,7 @@ struct ELBv2Calls: Sendable {
     func extraCertificates(listenerARN: String) async throws -> [String] {
         var parameters = QueryParameters()
         parameters.add("ListenerArn", listenerARN)
-        parameters.add("PageSize", "400")
+        parameters.add("PageSize", Self.pageSize)
         let pages = try await client.queryPages(.elbv2, "DescribeListenerCertificates", parameters)
         return pages.flatMap { Self.members($0, "Certificates") }.filter { $0.text(at: "IsDefault") != "true" }.compactMap { $0.text(at: "CertificateArn") }
     }
@@ -275,6 +279,7 @@ struct ELBv2Calls: Sendable {
     func describeTargetGroups(names: [String] = []) async throws -> [LiveTargetGroup] {
         var parameters = QueryParameters()
         parameters.addList("Names", names, ec2: false)
+        parameters.add("PageSize", Self.pageSize)
         let pages = try await client.queryPages(.elbv2, "DescribeTargetGroups", parameters)
         return try eachItem(pages.flatMap { Self.members($0, "TargetGroups") }, "elbv2", "DescribeTargetGroups", "a target group", Self.targetGroup)
     }

@@ -198,6 +198,20 @@ struct RoutingIntegrationTests {
         #expect(check.output.contains(": 0 problem(s)"), "\(check.output)")
     }
 
+    @Test("a rule whose CreateRule answer was lost is found by its priority and conditions, not made twice")
+    func lostCreateRuleAnswer() throws {
+        let world = try MarketWorld()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-lost-\(UUID().uuidString).log").path
+        let proxy = try LocalServer.helper(["Tests/Support/fault_proxy.py", world.server.url, log, "--rate", "0", "--force", "CreateRule=reset-after"])
+        defer { proxy.stop() }
+        let applied = try world.apply(world.stack, endpoint: proxy.url)
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        #expect(applied.stderr.contains("made by an earlier attempt whose answer was lost"), "\(applied.stderr)")
+        #expect(elbv2Operations(log).filter { $0 == "CreateRule" }.count == 4, "the lost one is not sent again")
+        #expect(try world.rules().map(\.priority) == ["10", "20", "30", "40", "default"])
+        #expect(try world.portico(["plan", "--detailed-exitcode", world.stack]).status == 0)
+    }
+
     func listenerARN(_ world: MarketWorld) throws -> String {
         let arn = list(try world.elbv2(["describe-load-balancers"])["LoadBalancers"]).first?["LoadBalancerArn"] as? String ?? ""
         return list(try world.elbv2(["describe-listeners", "--load-balancer-arn", arn])["Listeners"]).first { $0["Port"] as? Int == 443 }?["ListenerArn"] as? String ?? ""

@@ -123,3 +123,73 @@ import Testing
         #expect(ActionText.live(.forward(groups: [LiveForwardGroup(arn: "web", weight: 1)], stickiness: nil), targetName: { $0 }) == "forward web")
     }
 }
+
+/// The planner on a listener with rules: by meaning, no flapping, knock-on moves.
+@Suite("planner with rules")
+struct PlannerRulesTests {
+    static let at = SourceLocation(file: "model", line: 1, column: 1)
+
+    /// The seed stack with two rules on its HTTPS listener (priorities left out) and the live world
+    /// holding them as AWS words them: conditions in another order, host in upper case.
+    static func stackAndWorld() -> (Stack, LiveWorld) {
+        var fixture = ModelFixture()
+        var stack = fixture.seed()
+        let at = Self.at
+        stack.editLoadBalancer("alb") { spec in
+            spec.listeners[1].rules = [
+                ListenerRule(conditions: [RuleCondition(field: .host, values: [Located("api.example.com", at: at)], location: at),
+                                          RuleCondition(field: .path, values: [Located("/v1/*", at: at), Located("/v2/*", at: at)], location: at)],
+                             action: .forward(.single(Located(.entry("tg"), at: at))), location: at),
+                ListenerRule(conditions: [RuleCondition(field: .path, values: [Located("/gone", at: at)], location: at)],
+                             action: .fixedResponse(FixedResponse(status: Located(410, at: at), contentType: Located("text/plain", at: at), body: Located("gone", at: at), location: at)), location: at),
+            ]
+        }
+        var world = ConvergedWorld.make()
+        world.loadBalancers[0].listeners[1].rules = [
+            LiveRule(arn: "rule/2", priority: 20, conditions: [LiveRuleCondition(field: "path-pattern", values: ["/gone"])],
+                     action: .fixedResponse(status: "410", contentType: "text/plain", body: "gone")),
+            LiveRule(arn: "rule/1", priority: 10, conditions: [LiveRuleCondition(field: "path-pattern", values: ["/v2/*", "/v1/*"]),
+                                                              LiveRuleCondition(field: "host-header", values: ["API.example.com"])],
+                     action: .forward(ConvergedWorld.targetGroupARN)),
+        ]
+        return (stack, world)
+    }
+
+    @Test("rules as AWS words them plan no changes")
+    func converged() {
+        let (stack, world) = Self.stackAndWorld()
+        #expect(actions(plan(stack, world)) == [])
+    }
+
+    @Test("a rule added in the console is a change of the listener's rules, and goes")
+    func extraLiveRule() {
+        let (stack, world) = Self.stackAndWorld()
+        var changed = world
+        changed.loadBalancers[0].listeners[1].rules.append(LiveRule(arn: "rule/3", priority: 5, conditions: [LiveRuleCondition(field: "source-ip", values: ["10.0.0.0/8"])],
+                                                                    action: .fixedResponse(status: "403", contentType: nil, body: nil)))
+        let result = plan(stack, changed)
+        #expect(actions(result) == ["alb/listener:443 update"])
+        let step = result.plan.changes[0]
+        #expect(step.reasons == ["rules: 1 deleted"])
+        #expect(step.changes.first?.field == "rules")
+    }
+
+    @Test("a replaced target group moves the rules that forward to it before the old one goes")
+    func knockOn() {
+        var (stack, world) = Self.stackAndWorld()
+        stack.edit("tg") { spec in
+            guard case .targetGroup(var value) = spec else { return }
+            value.port = Located(8080, at: Self.at)
+            spec = .targetGroup(value)
+        }
+        world.loadBalancers[0].listeners[1].action = .fixedResponse(status: "404", contentType: nil, body: nil)
+        stack.editLoadBalancer("alb") { spec in
+            spec.listeners[1].action = .fixedResponse(FixedResponse(status: Located(404, at: Self.at), location: Self.at))
+        }
+        let result = plan(stack, world)
+        #expect(actions(result).contains("tg replace"))
+        let listener = result.plan.changes.first { $0.address == "alb/listener:443" }
+        #expect(listener?.action == .update)
+        #expect(listener?.reasons.contains("follows the replacement of tg") == true, "\(listener?.reasons ?? [])")
+    }
+}

@@ -28,7 +28,8 @@ The log gets one JSON line per request: service (the credential scope's), operat
 method, fault (or null), and whether the emulator carried it out. With --rate 0 it is a
 recording proxy: a test sees from outside Portico what a command sent. --signatures writes every request's SigV4 signature, one per line, so
 a test can check that none of them is printed. --bodies adds each request's path and body
-to its log line, for Tests/Support/check_requests.py."""
+to its log line, for Tests/Support/check_requests.py. --latency S holds each call S seconds
+before forwarding it, as the way to AWS would (scripts/bench.py)."""
 import argparse, hashlib, http.client, http.server, json, random, re, socket, socketserver, struct, sys, threading, time, urllib.parse
 
 parser = argparse.ArgumentParser()
@@ -41,6 +42,7 @@ parser.add_argument("--max-run", type=int, default=3)
 parser.add_argument("--force", default="")
 parser.add_argument("--signatures")
 parser.add_argument("--bodies", action="store_true", help="log each request's path and body too (for check_requests.py)")
+parser.add_argument("--latency", type=float, default=0, help="seconds each call waits before it is forwarded, as a network to AWS would add")
 options = parser.parse_args()
 upstream = urllib.parse.urlparse(options.upstream)
 kinds = options.kinds.split(",")
@@ -117,6 +119,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+        if options.latency:
+            time.sleep(options.latency)
         service, operation = operation_of(self.headers, self.path, body)
         if service == "route53" and operation is None:
             operation = route53_operation(self.command, urllib.parse.urlparse(self.path).path.rstrip("/"))
