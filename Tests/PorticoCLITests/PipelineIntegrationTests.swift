@@ -138,6 +138,15 @@ struct PipelineIntegrationTests {
         #expect(sent.count >= 10, "\(sent)")
         #expect(Set(sent.compactMap { $0.split(separator: " ").first.map(String.init) }) == ["ec2", "elasticloadbalancing", "acm", "route53"])
         #expect(mutating(sent).isEmpty, "drift sent: \(mutating(sent))")
+        // Every call is one the read-only policy in docs/drift.md allows.
+        let doc = try String(contentsOfFile: PorticoBinary.path("docs/drift.md"), encoding: .utf8)
+        let policy = Set(doc.split(separator: "\"").filter { $0.contains(":") && !$0.contains(" ") && $0.first?.isLetter == true }.map(String.init))
+        for line in Set(sent) {
+            let parts = line.split(separator: " ").map(String.init)
+            guard parts.count == 3, parts[1] != "-" else { continue }
+            let action = "\(parts[0]):\(parts[1])"
+            #expect(policy.contains(action), "\(action) is not in the read-only policy of docs/drift.md")
+        }
 
         // The same check sees an apply's writes: it is not a check that cannot fail.
         let (apply, applySent) = try operations(["apply", "--auto-approve", "--poll-seconds", "0.2", stack])
