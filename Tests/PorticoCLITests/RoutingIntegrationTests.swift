@@ -189,7 +189,21 @@ struct RoutingIntegrationTests {
         #expect(rules.map(\.priority) == ["20", "25", "30", "40", "50", "60", "default"])
         #expect(rules[4].conditions.keys.sorted() == ["http-header X-Debug", "http-request-method", "query-string", "source-ip"])
 
-        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", everyKind], endpoint: recorder.url)
+        // Two rules trade given priorities: AWS takes that in one SetRulePriorities call; moto
+        // refuses it, and Portico moves them aside (old order kept) and then into place.
+        let traded = try editedStack(everyKind, [
+            ("          - method: POST\n", "          - method: POST\n            priority: 60\n"),
+            ("          - path: /old/*\n", "          - path: /old/*\n            priority: 50\n"),
+        ])
+        let trade = try world.apply(traded, endpoint: recorder.url)
+        #expect(trade.status == 0, "\(trade.stdout)\n\(trade.stderr)")
+        #expect(trade.stderr.contains("moving 2 rule(s) through free priorities"), "\(trade.stderr)")
+        rules = try world.rules()
+        #expect(rules.map(\.priority) == ["20", "25", "30", "40", "50", "60", "default"])
+        #expect(rules[4].conditions == ["path-pattern": ["/old/*"]] && rules[5].conditions["http-request-method"] != nil)
+        #expect(try world.portico(["plan", "--detailed-exitcode", traded]).status == 0)
+
+        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", traded], endpoint: recorder.url)
         #expect(destroyed.status == 0, "\(destroyed.stdout)\n\(destroyed.stderr)")
         #expect(list(try world.elbv2(["describe-load-balancers"])["LoadBalancers"]).isEmpty)
         #expect(list(try world.elbv2(["describe-target-groups"])["TargetGroups"]).isEmpty)

@@ -181,12 +181,6 @@ public enum LiveListenerAction: Sendable, Codable, Equatable {
     case other(String)
 
     public static func forward(_ arn: String) -> LiveListenerAction { .forward(groups: [LiveForwardGroup(arn: arn)], stickiness: nil) }
-
-    /// Target groups it sends traffic to.
-    public var targetGroupARNs: [String] {
-        if case .forward(let groups, _) = self { return groups.map(\.arn) }
-        return []
-    }
 }
 
 /// One condition of a live rule, in ELB's words: `host-header`, `http-header` (with its name)...
