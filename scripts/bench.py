@@ -154,7 +154,7 @@ def measure(n, folder):
     text, lbs = stack(n)
     path = os.path.join(folder, f"bench-{n}.yaml")
     open(path, "w").write(text)
-    row = {"size": n, "lbs": lbs, "bytes": len(text)}
+    row = {"size": n, "lbs": lbs}
     validate = [timed(["validate", path]) for _ in range(max(RUNS, 5))]
     row["validate_ms"] = statistics.median(t for t, _ in validate) * 1000
     peaks = [m for _, m in validate]

@@ -365,9 +365,11 @@ struct LoadBalancerDriver: ResourceDriver {
         for rule in listener.rules { resolved.append(try await resolve(rule.action, context)) }
         let actions = resolved
         // Compared by ARN, so a rule still pointing at a replaced target group is moved to the new one.
+        var arns: [Reference: String] = [:]
+        for target in listener.rules.flatMap(\.action.targets) { arns[target.value] = try await context.targetGroupARN(target.value) }
         let desired = listener.rules.indices.map { index in
             RuleMeaning(priority: priorities[index], conditions: ConditionText.desired(listener.rules[index].conditions),
-                        action: ActionText.live(Self.liveAction(actions[index]), targetName: { $0 }))
+                        action: ActionText.desired(listener.rules[index].action, targetName: { arns[$0] ?? $0.description }))
         }
         let changes = RuleChanges(desired: desired, live: live.map { ($0.arn, RuleMeaning(priority: $0.priority, conditions: ConditionText.live($0.conditions), action: ActionText.live($0.action, targetName: { $0 }))) })
         guard !changes.isEmpty else { return }
@@ -423,18 +425,6 @@ struct LoadBalancerDriver: ResourceDriver {
             context.report("the server refused to trade rule priorities in one call; moving \(moves.count) rule(s) through free priorities")
             try await context.elbv2.setRulePriorities(aside)
             try await context.elbv2.setRulePriorities(moves)
-        }
-    }
-
-    /// A resolved action in the words the live side is read in, to compare the two.
-    static func liveAction(_ action: ELBv2Calls.ResolvedAction) -> LiveListenerAction {
-        switch action {
-        case .forward(let groups, let stickiness): return .forward(groups: groups.map { LiveForwardGroup(arn: $0.arn, weight: $0.weight) }, stickiness: stickiness)
-        case .redirect(let redirect):
-            return .redirect(protocol: redirect.redirectProtocol.value, port: "\(redirect.port.value)", host: redirect.host?.value ?? "#{host}",
-                             path: redirect.path?.value ?? "/#{path}", query: redirect.query?.value ?? "#{query}", status: "HTTP_\(redirect.status.value)")
-        case .fixedResponse(let response):
-            return .fixedResponse(status: "\(response.status.value)", contentType: response.contentType?.value, body: response.body?.value)
         }
     }
 

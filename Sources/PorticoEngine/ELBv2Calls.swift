@@ -99,7 +99,7 @@ struct ELBv2Calls: Sendable {
         let protocolName = item.text(at: "Protocol") ?? ""
         // AWS lists only the default certificate here; the SNI ones come from DescribeListenerCertificates.
         return LiveListener(arn: arn, port: port, appProtocol: protocolName,
-                            certificateARNs: members(item, "Certificates").compactMap { $0.text(at: "CertificateArn") }.prefix(1).map { $0 },
+                            certificateARNs: Array(members(item, "Certificates").compactMap { $0.text(at: "CertificateArn") }.prefix(1)),
                             sslPolicy: protocolName == "HTTPS" ? item.text(at: "SslPolicy") : nil, action: action(members(item, "DefaultActions")))
     }
 

@@ -136,6 +136,9 @@ struct RoutingIntegrationTests {
         """)])
         let plan = try world.portico(["plan", reordered])
         #expect(plan.stdout.contains("rules: 1 re-prioritised in one SetRulePriorities call"), "\(plan.stdout)")
+        // The rules read as what goes and what comes, not as two whole lists.
+        #expect(plan.stdout.contains("- 10: host=api.market.example.org → forward api-tg\n") && plan.stdout.contains("+ 25: host=api.market.example.org → forward api-tg\n"), "\(plan.stdout)")
+        #expect(!plan.stdout.contains("20: path=/favicon.ico"), "an unchanged rule is not listed: \(plan.stdout)")
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-rules-\(UUID().uuidString).log").path
         let proxy = try LocalServer.recordingProxy(upstream: world.server.url, log: log)
         defer { proxy.stop() }
@@ -203,7 +206,16 @@ struct RoutingIntegrationTests {
         #expect(rules[4].conditions == ["path-pattern": ["/old/*"]] && rules[5].conditions["http-request-method"] != nil)
         #expect(try world.portico(["plan", "--detailed-exitcode", traded]).status == 0)
 
-        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", traded], endpoint: recorder.url)
+        // A target group replaced (a new name): the rule forwarding to it moves to the new one before the old one goes.
+        let renamed = try editedStack(traded, [("  static-tg:\n    type: target_group\n", "  static-tg:\n    type: target_group\n    name: market-static-v2\n")])
+        let replaced = try world.apply(renamed, endpoint: recorder.url)
+        #expect(replaced.status == 0, "\(replaced.stdout)\n\(replaced.stderr)")
+        rules = try world.rules()
+        #expect(rules.first { $0.conditions["path-pattern"] == ["/favicon.ico", "/static/*"] }?.action["groups"] as? [String: Int] == ["market-static-v2": 1])
+        #expect(!list(try world.elbv2(["describe-target-groups"])["TargetGroups"]).contains { $0["TargetGroupName"] as? String == "market-static-tg" })
+        #expect(try world.portico(["plan", "--detailed-exitcode", renamed]).status == 0)
+
+        let destroyed = try world.portico(["destroy", "--auto-approve", "--poll-seconds", "0.2", renamed], endpoint: recorder.url)
         #expect(destroyed.status == 0, "\(destroyed.stdout)\n\(destroyed.stderr)")
         #expect(list(try world.elbv2(["describe-load-balancers"])["LoadBalancers"]).isEmpty)
         #expect(list(try world.elbv2(["describe-target-groups"])["TargetGroups"]).isEmpty)
